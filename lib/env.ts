@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { emailAddress } from "@/lib/email";
+import { isValidSigningSecret } from "@/lib/webhooks/secret-format";
+
+/**
+ * The one door for configuration: every environment variable Cairn reads is declared, validated
+ * and typed here. Nothing else reads process.env. Values are read lazily on first use so that a
+ * build (which has no database) does not need them; a bad value stops the server on its first
+ * request or at start-up (instrumentation) with a message naming the variable.
+ */
+
+const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const positiveNumber = (fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().positive().default(fallback));
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string({ error: "is required (npm start sets it for the embedded database)" })
+      .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection string"),
+  ),
+  DATABASE_POOL_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(10)),
+  NEXTAUTH_SECRET: optionalString,
+  NEXTAUTH_URL: z.preprocess(emptyToUndefined, z.url().optional()),
+  CAIRN_PUBLIC_URL: z.preprocess(emptyToUndefined, z.url().optional()),
+  CAIRN_ENCRYPTION_KEY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$|^[0-9a-fA-F]{64}$/, "must be 32 bytes, as base64 or 64 hex characters")
+      .optional(),
+  ),
+  INSTRUQT_WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().refine(isValidSigningSecret, "must be whsec_ followed by base64 of 24 to 64 bytes").optional(),
+  ),
+  CAIRN_SECRET_GRACE_HOURS: positiveNumber(24),
+  CAIRN_ADMIN_EMAIL: z.preprocess(emptyToUndefined, emailAddress.optional()),
+  CAIRN_ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(8, "must be at least 8 characters").optional()),
+  CAIRN_SESSION_MAX_AGE_HOURS: positiveNumber(12),
+  INSTRUQT_API_KEY: optionalString,
+  INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),
+  CAIRN_ENRICHMENT_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(2)),
+  CAIRN_WORKER: z.preprocess(emptyToUndefined, z.enum(["on", "off"]).default("on")),
+});
+
+export type Env = z.infer<typeof schema>;
+
+let cached: Env | undefined;
+
+export class ConfigurationError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigurationError(`Invalid configuration:\n${problems.join("\n")}`);
+  }
+  return result.data;
+}
+
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

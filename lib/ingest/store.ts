@@ -1,0 +1,66 @@
+import { db } from "@/lib/db/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { classifyEvent, parseInstruqtTimestamp, type InstruqtEvent } from "@/lib/instruqt/events";
+import { recomputePlay } from "@/lib/progress/persist";
+import { applyDirectoryEvent } from "@/lib/progress/directory";
+
+type Tx = Prisma.TransactionClient;
+
+export type Outcome = "projected" | "unknown_type" | "invalid_payload" | "test";
+
+export interface Delivery {
+  svixId: string;
+  payload: Record<string, unknown> & { type: string };
+  /** Deliveries Cairn sends itself from Settings → Webhook: stored, shown, never counted. */
+  isTest?: boolean;
+}
+
+export interface StoreResult {
+  duplicate: boolean;
+  eventId: bigint | null;
+  outcome: Outcome;
+  error?: string;
+}
+
+const text = (value: unknown): string | null => (typeof value === "string" && value.length > 0 ? value : null);
+
+/**
+ * Stores a verified delivery and projects it, in one transaction: when this resolves, the event
+ * and everything derived from it are committed; when it throws, nothing is. A repeated svix-id
+ * inserts nothing and changes nothing (ON CONFLICT DO NOTHING waits for a concurrent first
+ * delivery to commit or roll back, so exactly one of them stores it).
+ */
+export async function storeDelivery(delivery: Delivery): Promise<StoreResult> {
+  const { svixId, payload } = delivery;
+  const classified = delivery.isTest ? null : classifyEvent(payload);
+  const outcome: Outcome = classified === null ? "test" : classified.kind === "valid" ? "projected" : classified.kind;
+  const error = classified?.kind === "invalid_payload" ? classified.error : undefined;
+  const timestampRaw = text(payload.timestamp);
+  const occurredAt = timestampRaw ? parseInstruqtTimestamp(timestampRaw) : null;
+
+  return db().$transaction(
+    async (tx) => {
+      const inserted = await tx.$queryRaw<{ id: bigint }[]>`
+        INSERT INTO webhook_event
+          (svix_id, type, occurred_at, timestamp_raw, participant_id, user_id, track_id, invite_id,
+           challenge_id, payload, outcome, error)
+        VALUES
+          (${svixId}, ${payload.type}, ${occurredAt}, ${timestampRaw}, ${text(payload.participant_id)},
+           ${text(payload.user_id)}, ${text(payload.track_id)}, ${text(payload.invite_id)},
+           ${text(payload.challenge_id)}, ${JSON.stringify(payload)}::jsonb, ${outcome}::"EventOutcome", ${error ?? null})
+        ON CONFLICT (svix_id) DO NOTHING
+        RETURNING id`;
+      const eventId = inserted[0]?.id ?? null;
+      if (eventId === null) return { duplicate: true, eventId: null, outcome };
+      if (classified?.kind === "valid") await project(tx, classified.event, occurredAt);
+      return { duplicate: false, eventId, outcome, error };
+    },
+    { maxWait: 10_000, timeout: 20_000 },
+  );
+}
+
+async function project(tx: Tx, event: InstruqtEvent, occurredAt: Date | null): Promise<void> {
+  await applyDirectoryEvent(tx, event, occurredAt);
+  const participantId = "participant_id" in event ? event.participant_id : null;
+  if (typeof participantId === "string" && occurredAt) await recomputePlay(tx, participantId);
+}

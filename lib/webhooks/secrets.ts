@@ -1,0 +1,70 @@
+import { db } from "@/lib/db/client";
+import { decrypt, encrypt } from "@/lib/crypto/encryption";
+import { env } from "@/lib/env";
+import { secretHint } from "./secret-format";
+
+export { isValidSigningSecret, secretHint } from "./secret-format";
+
+/**
+ * Active Svix signing secrets. Several verify at once during a rotation. Secrets live in the
+ * database so a change reaches every app instance; each instance caches them for a few seconds.
+ * Expiry is checked on every use, so a rotated-out secret stops verifying at its exact end.
+ */
+
+const CACHE_TTL_MS = 3_000;
+const SEEDED_FLAG = "webhook_secret_seeded";
+
+interface CachedSecret {
+  secret: string;
+  expiresAt: Date | null;
+}
+
+let cache: { secrets: CachedSecret[]; loadedAt: number } | undefined;
+let seeding: Promise<void> | undefined;
+
+export function invalidateSecretCache(): void {
+  cache = undefined;
+}
+
+/**
+ * At first start, INSTRUQT_WEBHOOK_SECRET seeds the table once; afterwards the table (managed in
+ * Settings → Webhook) is the only source, so removing the variable or rotating in the UI wins.
+ */
+export async function seedSecretFromEnvironment(): Promise<void> {
+  const secret = env().INSTRUQT_WEBHOOK_SECRET;
+  if (!secret) return;
+  await db().$transaction(async (tx) => {
+    const claimed = await tx.setting.createMany({
+      data: [{ key: SEEDED_FLAG, value: { at: new Date().toISOString() } }],
+      skipDuplicates: true,
+    });
+    if (claimed.count === 0) return;
+    await tx.webhookSecret.create({
+      data: { secretEncrypted: encrypt(secret), hint: secretHint(secret), createdBy: "INSTRUQT_WEBHOOK_SECRET" },
+    });
+  });
+}
+
+async function loadActiveSecrets(): Promise<CachedSecret[]> {
+  seeding ??= seedSecretFromEnvironment().catch((error) => {
+    seeding = undefined;
+    throw error;
+  });
+  await seeding;
+  const rows = await db().webhookSecret.findMany({
+    where: { OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
+    orderBy: { createdAt: "desc" },
+    select: { secretEncrypted: true, expiresAt: true },
+  });
+  return rows.map((row) => ({ secret: decrypt(row.secretEncrypted), expiresAt: row.expiresAt }));
+}
+
+export async function activeSigningSecrets(): Promise<string[]> {
+  const now = Date.now();
+  if (!cache || now - cache.loadedAt >= CACHE_TTL_MS) {
+    cache = { secrets: await loadActiveSecrets(), loadedAt: now };
+  }
+  return cache.secrets
+    .filter(({ expiresAt }) => expiresAt === null || expiresAt.getTime() > now)
+    .map(({ secret }) => secret);
+}
