@@ -1,0 +1,48 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { emailAddress } from "@/lib/email";
+import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { hashPassword, MIN_PASSWORD_LENGTH } from "./password";
+
+export type Role = "admin" | "instructor";
+export const roles = ["admin", "instructor"] as const satisfies readonly Role[];
+
+export const newUserSchema = z.object({
+  email: emailAddress,
+  name: z.string().trim().max(200).optional(),
+  role: z.enum(roles),
+  password: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024),
+});
+
+export type NewUser = z.input<typeof newUserSchema>;
+
+export async function createUser(input: NewUser) {
+  const user = newUserSchema.parse(input);
+  return db().user.create({
+    data: { email: user.email, name: user.name || null, role: user.role, passwordHash: await hashPassword(user.password) },
+    select: { id: true, email: true, role: true },
+  });
+}
+
+/**
+ * At start, with no user at all: create the first admin from CAIRN_ADMIN_EMAIL/PASSWORD, or else
+ * admin@localhost with a random password printed once, so a fresh `npm start` can be signed into.
+ */
+export async function ensureFirstAdmin(log: (line: string) => void = console.log): Promise<void> {
+  if ((await db().user.count()) > 0) return;
+  const { CAIRN_ADMIN_EMAIL, CAIRN_ADMIN_PASSWORD } = env();
+  const email = CAIRN_ADMIN_EMAIL ?? "admin@localhost";
+  const generated = CAIRN_ADMIN_PASSWORD ? null : randomBytes(12).toString("base64url");
+  try {
+    await db().user.create({
+      data: { email: email.toLowerCase(), role: "admin", passwordHash: await hashPassword(CAIRN_ADMIN_PASSWORD ?? generated!) },
+    });
+  } catch (error) {
+    // Another instance created the first admin at the same moment.
+    if ((error as { code?: string }).code === "P2002") return;
+    throw error;
+  }
+  log(`[cairn] created the first admin: ${email}`);
+  if (generated) log(`[cairn] its generated password (shown once, change it in Settings → Users): ${generated}`);
+}
