@@ -42,6 +42,34 @@ function userCreate(args: string[], stdin: string | null, env: Record<string, st
   });
 }
 
+/**
+ * Runs the command on a pseudo-terminal (util-linux `script`), typing each answer once its prompt
+ * shows: typed earlier, the terminal itself would echo it before the command turns echo off.
+ */
+function userCreateOnTerminal(args: string[], answers: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+  const merged = { ...process.env, ...env };
+  const childEnv = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+  const command = [tsx, "scripts/user-create.ts", ...args].map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: root, env: childEnv, stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    const pending = [...answers];
+    const prompts = [/Password: $/, /Repeat the password: $/];
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const prompt = prompts[answers.length - pending.length];
+      if (prompt && pending.length > 0 && prompt.test(output)) child.stdin.write(`${pending.shift()}\r`);
+    });
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
 const me = async (url: string, cookie: string) => (await withSession(cookie)(`${url}/api/me`)).json();
 
 describe("npm run user:create with DATABASE_URL", () => {
@@ -72,6 +100,22 @@ describe("npm run user:create with DATABASE_URL", () => {
     expect(run.code, run.stderr).toBe(0);
     const cookie = await signIn(baseUrl, email, "  spaced out pass  ");
     expect(await me(baseUrl, cookie)).toMatchObject({ role: "admin" });
+  });
+
+  it("on a terminal, asks for the password twice without echoing it", async () => {
+    const email = `cli-tty-${uid()}@cairn.test`;
+    const password = "typed on a terminal";
+    const run = await userCreateOnTerminal(["--email", email, "--role", "instructor"], [password, password], env);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain("Password: ");
+    expect(run.output).toContain("Repeat the password: ");
+    expect(run.output).toContain(`Created instructor ${email}`);
+    expect(run.output).not.toContain(password);
+    await signIn(baseUrl, email, password);
+
+    const mismatch = await userCreateOnTerminal(["--email", `cli-tty2-${uid()}@cairn.test`, "--role", "instructor"], [password, "something else entirely"], env);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.output).toContain("the passwords do not match");
   });
 
   it("refuses a duplicate email with exit code 1", async () => {
