@@ -101,25 +101,28 @@ async function readPassword(): Promise<string> {
     if (text === "") throw new UsageError("no password on standard input (pipe it in, or run this on a terminal to be asked)");
     return text;
   }
-  const first = await promptHidden("Password: ");
-  if (first.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  const second = await promptHidden("Repeat the password: ");
-  if (first !== second) throw new UsageError("the passwords do not match");
-  return first;
+  // Echo goes off before the first prompt shows and stays off until the last answer, so nothing
+  // typed after (or ahead of) a prompt reaches the screen.
+  process.stdin.setRawMode(true);
+  try {
+    const first = await promptHidden("Password: ");
+    if (first.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+    const second = await promptHidden("Repeat the password: ");
+    if (first !== second) throw new UsageError("the passwords do not match");
+    return first;
+  } finally {
+    process.stdin.setRawMode(false);
+    process.stdin.pause();
+  }
 }
 
-/** Reads one line from the terminal in raw mode, echoing nothing. */
+/** Reads one line from the terminal (already in raw mode, so nothing is echoed). */
 function promptHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
-    process.stderr.write(question);
-    stdin.setRawMode(true);
-    stdin.resume();
     stdin.setEncoding("utf8");
     let value = "";
     const finish = (error?: Error) => {
-      stdin.setRawMode(false);
-      stdin.pause();
       stdin.off("data", onData);
       process.stderr.write("\n");
       if (error) reject(error);
@@ -135,6 +138,8 @@ function promptHidden(question: string): Promise<string> {
       }
     };
     stdin.on("data", onData);
+    stdin.resume();
+    process.stderr.write(question);
   });
 }
 
