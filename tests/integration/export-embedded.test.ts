@@ -109,4 +109,25 @@ describe("exports on the embedded database", () => {
     const again = await session(`${app!.baseUrl}/api/export/progress.csv?user=expe_u0`);
     expect((await again.text()).split("\r\n")[1]).toMatch(/^expe_p0,/);
   });
+
+  it("a database failure mid-export breaks the download instead of ending it as if complete", async () => {
+    const response = await session(`${app!.baseUrl}/api/export/progress.csv?track=embedded-export`);
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    await reader.read();
+    // The next batches' query now fails (the export holds no transaction, so this goes through).
+    await withClient(embeddedUrl(), (client) => client.query("ALTER TABLE learner RENAME TO learner_gone"));
+    try {
+      const outcome = await (async () => {
+        for (;;) {
+          const { done } = await reader.read();
+          if (done) return "ended cleanly";
+        }
+      })().catch(() => "broken");
+      expect(outcome).toBe("broken");
+    } finally {
+      await withClient(embeddedUrl(), (client) => client.query("ALTER TABLE learner_gone RENAME TO learner"));
+    }
+    expect(app!.output()).toMatch(/\[export\] progress\.csv failed while streaming/);
+  });
 });
