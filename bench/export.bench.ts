@@ -61,8 +61,8 @@ async function inProcess(pool: pg.Pool, kind: ExportKind): Promise<Run> {
   (globalThis as { gc?: () => void }).gc?.();
   const baselineRss = process.memoryUsage.rss();
   const started = performance.now();
-  const stream = await openExport(sqlClientOf(pool), kind, { filter: {}, bom: false });
-  const consumed = await consume(stream, started, baselineRss);
+  const { body } = await openExport(sqlClientOf(pool), kind, { filter: {}, bom: false });
+  const consumed = await consume(body, started, baselineRss);
   const seconds = (performance.now() - started) / 1000;
   return { ...consumed, rows: consumed.records - 1, seconds }; // minus the header
 }

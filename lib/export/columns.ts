@@ -157,3 +157,17 @@ export function challengeRecord(row: readonly unknown[]): string {
 export function sortParamKeys(keys: Iterable<string>): string[] {
   return [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
+
+/**
+ * Custom parameters reach Instruqt through invite and embed URLs, so whoever opens such a link can
+ * add keys of their own. Thousands of distinct keys would make thousands of mostly empty columns
+ * in every row (past what Excel opens, and slow to write), so the param_<key> columns stop at
+ * this many; the custom_parameters column still holds every key, and the response says how many
+ * were left out (X-Cairn-Omitted-Param-Columns).
+ */
+export const MAX_PARAM_COLUMNS = 250;
+
+export function chooseParamColumns(keys: Iterable<string>, max = MAX_PARAM_COLUMNS): { keys: string[]; omitted: number } {
+  const sorted = sortParamKeys(keys);
+  return { keys: sorted.slice(0, max), omitted: Math.max(0, sorted.length - max) };
+}

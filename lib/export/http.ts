@@ -1,5 +1,5 @@
 import { isDatabaseUnavailable } from "@/lib/db/errors";
-import { openExport, type ExportKind } from "./exports";
+import { openExport, type ExportKind, type OpenedExport } from "./exports";
 import { parseExportQuery } from "./params";
 import { exportSqlClient } from "./sql-client";
 
@@ -24,9 +24,9 @@ export async function exportResponse(request: Request, kind: ExportKind): Promis
     return problem(400, { error: "invalid_parameter", parameter: parsed.parameter, message: parsed.message });
   }
 
-  let body: ReadableStream<Uint8Array>;
+  let opened: OpenedExport;
   try {
-    body = await openExport(exportSqlClient(), kind, parsed.query, {
+    opened = await openExport(exportSqlClient(), kind, parsed.query, {
       signal: request.signal,
       onError: (error) => logFailure(kind, "while streaming", error),
     });
@@ -42,9 +42,10 @@ export async function exportResponse(request: Request, kind: ExportKind): Promis
     return problem(500, { error: "export_failed", message: "the export could not be started" });
   }
 
-  return new Response(body, {
+  return new Response(opened.body, {
     status: 200,
     headers: {
+      ...(opened.omittedParamKeys > 0 ? { "x-cairn-omitted-param-columns": String(opened.omittedParamKeys) } : {}),
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": `attachment; filename="${exportFilename(kind)}"`,
       // Learners' names and emails: never kept by a shared cache or the browser's.

