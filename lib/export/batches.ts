@@ -45,7 +45,7 @@ interface Pending {
 }
 
 export async function* keysetBatches({ client, query, format, signal, sizing = DEFAULT_SIZING }: KeysetExport) {
-  const fetch = (after: string | null, limit: number): Pending => {
+  const fetchBatch = (after: string | null, limit: number): Pending => {
     const rows = client.rows(query(after, limit));
     // If the export stops before this batch is awaited, its failure must not become an
     // unhandled rejection; awaiting it below still sees the error.
@@ -54,7 +54,7 @@ export async function* keysetBatches({ client, query, format, signal, sizing = D
   };
 
   let nextLimit = sizing.initial;
-  let pending: Pending | null = signal.aborted ? null : fetch(null, nextLimit);
+  let pending: Pending | null = signal.aborted ? null : fetchBatch(null, nextLimit);
   while (pending !== null) {
     const rows = await pending.rows;
     const requested = pending.limit;
@@ -72,7 +72,7 @@ export async function* keysetBatches({ client, query, format, signal, sizing = D
     // Read ahead: the next batch is on its way from PostgreSQL while this one is formatted and
     // sent, so the database and Node work at the same time. Its size follows the previous
     // batch's weight (this one's is not known yet). A short batch was the last one.
-    if (keys >= requested) pending = fetch(String(lastKey), nextLimit);
+    if (keys >= requested) pending = fetchBatch(String(lastKey), nextLimit);
 
     let text = "";
     for (const row of rows) text += format(row);
