@@ -45,6 +45,11 @@ const schema = z.object({
   INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   CAIRN_ENRICHMENT_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(2)),
   CAIRN_WORKER: z.preprocess(emptyToUndefined, z.enum(["on", "off"]).default("on")),
+  // Enrichment worker tuning (lib/enrichment/config.ts checks the lease outlasts the timeout).
+  CAIRN_ENRICHMENT_POLL_SECONDS: positiveNumber(5),
+  CAIRN_ENRICHMENT_TIMEOUT_SECONDS: positiveNumber(15),
+  CAIRN_ENRICHMENT_LEASE_SECONDS: positiveNumber(120),
+  CAIRN_ENRICHMENT_MAX_ATTEMPTS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(50).default(8)),
 });
 
 export type Env = z.infer<typeof schema>;
