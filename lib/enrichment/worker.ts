@@ -237,12 +237,29 @@ export class EnrichmentWorker {
 // variable would not be the same one in both.
 const processWorker = globalThis as unknown as { cairnEnrichmentWorker?: EnrichmentWorker };
 
-/** Starts this process's worker (once) and stops it cleanly on SIGTERM/SIGINT. */
+/** How long a stopping worker may take to hand its jobs back before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * Starts this process's worker (once) and stops it cleanly on SIGTERM/SIGINT.
+ *
+ * Next.js handles those signals too: it closes its HTTP server and then calls process.exit at
+ * once, which would cut the worker off before it has put its running jobs back to pending (they
+ * would then wait for their lease). So on a signal, process.exit is held until the worker has
+ * stopped, for at most SHUTDOWN_GRACE_MS (npm start gives Next 10 s before it kills it).
+ */
 export function startEnrichmentWorker(config: WorkerConfig): EnrichmentWorker {
   if (processWorker.cairnEnrichmentWorker) return processWorker.cairnEnrichmentWorker;
   const worker = new EnrichmentWorker({ config }).start();
   processWorker.cairnEnrichmentWorker = worker;
-  const stop = () => void worker.stop();
+  const stop = (signal: NodeJS.Signals) => {
+    console.log(`[enrichment] ${signal}: stopping the worker, handing ${worker.runningJobs} running job(s) back`);
+    const stopped = worker.stop(SHUTDOWN_GRACE_MS);
+    const exit = process.exit.bind(process);
+    process.exit = ((code?: number | string | null) => {
+      void stopped.finally(() => exit(code));
+    }) as typeof process.exit;
+  };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   console.log(`[enrichment] worker ${worker.id} started (concurrency ${config.concurrency}, poll every ${config.pollMs / 1000} s)`);
