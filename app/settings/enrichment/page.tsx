@@ -42,7 +42,7 @@ export default async function EnrichmentSettingsPage() {
   const { settings, queue, learners, worker } = await enrichmentStatus();
 
   return (
-    <div className="mx-auto max-w-4xl space-y-6">
+    <div className="mx-auto max-w-4xl space-y-6 py-4">
       <header className="space-y-1">
         <div className="flex items-center gap-3">
           <h1 className="text-2xl font-semibold">Enrichment</h1>
