@@ -12,6 +12,7 @@ import {
   type QueueStatus,
 } from "./queue";
 import {
+  ApiKeyUnreadableError,
   clearPause,
   loadEnrichmentSettings,
   savedCredentials,
@@ -133,7 +134,13 @@ export async function removeApiKey(actor: Actor): Promise<EnrichmentSettings> {
  */
 export async function testEnrichmentConnection(actor: Actor, raw: unknown = {}): Promise<ConnectionTestResult> {
   const input = connectionTestInput.parse(raw);
-  const saved = await savedCredentials();
+  let saved: Awaited<ReturnType<typeof savedCredentials>>;
+  try {
+    saved = await savedCredentials();
+  } catch (error) {
+    if (!(error instanceof ApiKeyUnreadableError) || !input.apiKey) throw error;
+    saved = { url: (await loadEnrichmentSettings()).graphqlUrl, apiKey: null };
+  }
   const url = input.graphqlUrl ?? saved.url;
   const key = input.apiKey ?? saved.apiKey;
   if (!key) return { ok: false, kind: "auth", status: null, latencyMs: 0, message: "No API key: enter one to test it." };

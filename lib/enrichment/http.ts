@@ -4,6 +4,7 @@ import { isDatabaseUnavailable } from "@/lib/db/errors";
 import { BodyTooLargeError, readLimitedText } from "@/lib/http/limited-body";
 import type { Actor, EnrichmentStatus } from "./admin";
 import { EnrichmentSettingsError } from "./admin";
+import { ApiKeyUnreadableError } from "./settings";
 
 /** Shared plumbing of the /api/settings/enrichment routes: JSON in, JSON out, errors as statuses. */
 
@@ -50,7 +51,9 @@ export async function answer(run: () => Promise<Response>): Promise<Response> {
         issues: error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
       });
     }
-    if (error instanceof EnrichmentSettingsError) return json(409, { error: "conflict", message: error.message });
+    if (error instanceof EnrichmentSettingsError || error instanceof ApiKeyUnreadableError) {
+      return json(409, { error: "conflict", message: error.message });
+    }
     if (isDatabaseUnavailable(error)) return json(503, { error: "unavailable", message: "the database is unavailable; retry later" });
     console.error("[enrichment] settings API error:", error);
     return json(500, { error: "internal", message: "unexpected error" });

@@ -80,6 +80,22 @@ export async function loadEnrichmentSettings(client?: Tx): Promise<EnrichmentSet
   return settings;
 }
 
+export class ApiKeyUnreadableError extends Error {
+  constructor() {
+    super(
+      "The saved Instruqt API key cannot be decrypted: CAIRN_ENCRYPTION_KEY (or NEXTAUTH_SECRET, which it defaults to) changed since it was saved. Save the key again in Settings → Enrichment.",
+    );
+  }
+}
+
+function decryptApiKey(ciphertext: string): string {
+  try {
+    return decrypt(ciphertext);
+  } catch {
+    throw new ApiKeyUnreadableError();
+  }
+}
+
 /**
  * What the worker needs to run: null unless enrichment is on, a key is set and the worker is not
  * paused after Instruqt refused the key.
@@ -87,13 +103,13 @@ export async function loadEnrichmentSettings(client?: Tx): Promise<EnrichmentSet
 export async function activeCredentials(): Promise<EnrichmentCredentials | null> {
   const settings = parseSettings(await readRows());
   if (!settings.enabled || !settings.ciphertext || settings.paused) return null;
-  return { url: settings.graphqlUrl, apiKey: decrypt(settings.ciphertext) };
+  return { url: settings.graphqlUrl, apiKey: decryptApiKey(settings.ciphertext) };
 }
 
 /** The saved URL and key (whatever enabled/paused say), for "Test connection". */
 export async function savedCredentials(): Promise<{ url: string; apiKey: string | null }> {
   const settings = parseSettings(await readRows());
-  return { url: settings.graphqlUrl, apiKey: settings.ciphertext ? decrypt(settings.ciphertext) : null };
+  return { url: settings.graphqlUrl, apiKey: settings.ciphertext ? decryptApiKey(settings.ciphertext) : null };
 }
 
 async function put(tx: Tx, key: string, value: Prisma.InputJsonValue): Promise<void> {

@@ -83,6 +83,7 @@ export class EnrichmentWorker {
   private claims = 0;
   /** After a 429, no request before this instant (ms since epoch), whichever job it is for. */
   private notBefore = 0;
+  private lastPollError: string | undefined;
 
   constructor(options: WorkerOptions) {
     this.config = options.config;
@@ -137,7 +138,15 @@ export class EnrichmentWorker {
   private async runTick(): Promise<void> {
     if (this.ticking || this.stopping) return;
     this.ticking = this.tick()
-      .catch((error) => this.log(`poll failed: ${error instanceof Error ? error.message : String(error)}`))
+      .then(() => {
+        this.lastPollError = undefined;
+      })
+      .catch((error) => {
+        // The database down, the key unreadable …: say so once, not at every poll.
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== this.lastPollError) this.log(`poll failed: ${message}`);
+        this.lastPollError = message;
+      })
       .finally(() => {
         this.ticking = undefined;
       });

@@ -103,8 +103,8 @@ const testConfig = {
   backoff: { baseMs: 150, maxMs: 1000 },
 };
 
-function startWorker(overrides: Partial<typeof testConfig> = {}, id?: string) {
-  const worker = new lib.worker.EnrichmentWorker({ config: { ...testConfig, ...overrides }, log: () => {}, id }).start();
+function startWorker(overrides: Partial<typeof testConfig> = {}, id?: string, log: (line: string) => void = () => {}) {
+  const worker = new lib.worker.EnrichmentWorker({ config: { ...testConfig, ...overrides }, log, id }).start();
   workers.push(worker);
   return worker;
 }
@@ -466,6 +466,29 @@ describe("the worker", () => {
     await worker.stop();
     expect(await job(invite)).toMatchObject({ status: "pending", attempts: 0, locked_by: null });
     expect(worker.runningJobs).toBe(0);
+  });
+
+  it("reports a key it cannot decrypt once, asks nothing, and works again once the key is saved anew", async () => {
+    const invite = `inv_${uid()}`;
+    const ada = `u_${uid()}`;
+    fake.setInvite(invite, [{ userId: ada, firstName: "Ada", lastName: "L", email: "ada@example.com" }]);
+    const { encrypt } = await import("@/lib/crypto/encryption");
+    // As if CAIRN_ENCRYPTION_KEY had changed since the key was saved.
+    await sql("UPDATE setting SET value = jsonb_set(value, '{ciphertext}', to_jsonb($1::text)) WHERE key = 'enrichment.api_key'", [
+      encrypt(fake.apiKey, Buffer.alloc(32, 7)),
+    ]);
+    await expect(lib.settings.activeCredentials()).rejects.toThrow(/cannot be decrypted/);
+    await play(ada, invite);
+    const lines: string[] = [];
+    startWorker({}, undefined, (line) => lines.push(line));
+    await sleep(testConfig.pollMs * 8);
+    expect(fake.requests).toHaveLength(0);
+    expect(lines.filter((line) => line.includes("cannot be decrypted"))).toHaveLength(1);
+    // Testing a typed key still works; saving it repairs enrichment.
+    expect(await lib.admin.testEnrichmentConnection(admin, { apiKey: fake.apiKey })).toMatchObject({ ok: true });
+    await configure();
+    await eventually(() => job(invite), (j) => j?.status === "done", "the job done with the key saved again");
+    expect(await learner(ada)).toMatchObject({ email: "ada@example.com" });
   });
 
   it("does nothing while enrichment is off", async () => {

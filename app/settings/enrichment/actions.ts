@@ -13,6 +13,7 @@ import {
   updateEnrichmentSettings,
   type Actor,
 } from "@/lib/enrichment/admin";
+import { ApiKeyUnreadableError } from "@/lib/enrichment/settings";
 
 /**
  * Server actions of Settings → Enrichment. Each one checks again that the caller is a signed-in
@@ -40,7 +41,7 @@ function failure(error: unknown): ActionResult {
   if (error instanceof z.ZodError) {
     return result(false, error.issues.map((issue) => `${issue.path.join(".") || "form"}: ${issue.message}`).join("; "));
   }
-  if (error instanceof EnrichmentSettingsError) return result(false, error.message);
+  if (error instanceof EnrichmentSettingsError || error instanceof ApiKeyUnreadableError) return result(false, error.message);
   console.error("[enrichment] settings action failed:", error);
   return result(false, "Something went wrong; see the server log.");
 }
