@@ -45,6 +45,10 @@ const schema = z.object({
   INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   CAIRN_ENRICHMENT_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(2)),
   CAIRN_WORKER: z.preprocess(emptyToUndefined, z.enum(["on", "off"]).default("on")),
+  // Where this instance's own HTTP server listens (set by npm start): Settings → Webhook sends its
+  // test events there, since the public URL may not be reachable from inside.
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(3000)),
+  HOSTNAME: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
   // Enrichment worker tuning (lib/enrichment/config.ts checks the lease outlasts the timeout).
   CAIRN_ENRICHMENT_POLL_SECONDS: positiveNumber(5),
   CAIRN_ENRICHMENT_TIMEOUT_SECONDS: positiveNumber(15),

@@ -11,6 +11,7 @@
 //      sessions (and whatever the app derives from the secret) survive restarts.
 //   4. Next.js: production (`next build` when the build is missing or older than the sources,
 //      then `next start`), or `next dev` with --dev. Further arguments are passed to Next.
+//      While it runs, its URL is in $CAIRN_DATA_DIR/embedded-database-url (for user:create).
 //   5. Shutdown: SIGINT/SIGTERM/SIGHUP are forwarded to Next; once it has exited, the embedded
 //      database is closed cleanly (PGlite must be closed to leave a consistent cluster on disk).
 //      Exits with Next's exit code; if Next dies on its own, exits non-zero.
@@ -163,12 +164,29 @@ let embeddedStarting = null; // its startup promise, so a signal during startup 
 let child = null; // the running `next build|start|dev`
 let shutdownSignal = null; // set once a signal asked us to stop
 let exiting = false;
+let publishedUrlFile = null; // $CAIRN_DATA_DIR/embedded-database-url while the embedded database runs
+
+/**
+ * Tells other processes on this machine (`npm run user:create`) where the running embedded
+ * database listens: PGlite has a single owner, so they must go through this server.
+ */
+function publishEmbeddedUrl(dataDir, url) {
+  publishedUrlFile = path.join(dataDir, "embedded-database-url");
+  fs.writeFileSync(publishedUrlFile, `${url}\n`, { mode: 0o600 });
+}
+
+function unpublishEmbeddedUrl() {
+  if (!publishedUrlFile) return;
+  fs.rmSync(publishedUrlFile, { force: true });
+  publishedUrlFile = null;
+}
 
 /** Closes the embedded database (if any) and exits. Only ever runs once. */
 async function exit(code) {
   if (exiting) return;
   exiting = true;
   if (!embedded && embeddedStarting) embedded = await embeddedStarting.catch(() => null);
+  unpublishEmbeddedUrl();
   if (embedded) {
     const db = embedded;
     embedded = null;
@@ -248,6 +266,7 @@ async function main() {
     embedded = await embeddedStarting;
     if (shutdownSignal) return;
     databaseUrl = embedded.connectionString;
+    publishEmbeddedUrl(config.dataDir, databaseUrl);
     log(`Embedded database listening on ${embedded.host}:${embedded.port} (loopback only). Set DATABASE_URL to use your own PostgreSQL instead.`);
   }
 

@@ -5,7 +5,7 @@
 // "Tests: N passed, N failed" summing every suite.
 //
 //   npm test                       everything
-//   npm test -- unit integration   only the named suites (typecheck unit integration e2e faults)
+//   npm test -- unit integration   only the named suites (typecheck lint unit integration e2e faults)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -34,6 +34,7 @@ const vitest = (project) => ({
 
 const suites = [
   { name: "typecheck", command: bin("tsc"), args: ["--noEmit", "-p", "."], count: () => null },
+  { name: "lint", command: bin("eslint"), args: ["."], count: () => null },
   vitest("unit"),
   vitest("integration"),
   {

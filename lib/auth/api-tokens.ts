@@ -11,10 +11,16 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
-export async function issueApiToken(name: string, createdById: string | null, scope = "read") {
+/** A new token in clear (to show once) and what is stored of it. */
+export function newApiTokenSecret(): { token: string; tokenHash: string; prefix: string } {
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
+  return { token, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) };
+}
+
+export async function issueApiToken(name: string, createdById: string | null, scope = "read") {
+  const { token, tokenHash, prefix } = newApiTokenSecret();
   const record = await db().apiToken.create({
-    data: { name, scope, createdById, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) },
+    data: { name, scope, createdById, tokenHash, prefix },
     select: { id: true, name: true, prefix: true, scope: true, createdAt: true },
   });
   return { token, record };

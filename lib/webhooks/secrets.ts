@@ -56,7 +56,17 @@ async function loadActiveSecrets(): Promise<CachedSecret[]> {
     orderBy: { createdAt: "desc" },
     select: { secretEncrypted: true, expiresAt: true },
   });
-  return rows.map((row) => ({ secret: decrypt(row.secretEncrypted), expiresAt: row.expiresAt }));
+  // A secret stored under another encryption key (CAIRN_ENCRYPTION_KEY changed) cannot verify
+  // anything; skipping it keeps the readable ones working instead of refusing every delivery.
+  // Settings → Webhook marks it unreadable so an admin can remove it.
+  return rows.flatMap((row) => {
+    try {
+      return [{ secret: decrypt(row.secretEncrypted), expiresAt: row.expiresAt }];
+    } catch {
+      console.error("[webhook] a stored signing secret cannot be decrypted with the current key; skipping it");
+      return [];
+    }
+  });
 }
 
 export async function activeSigningSecrets(): Promise<string[]> {

@@ -5,10 +5,10 @@ export const E2E_AUTH_SECRET = "e2e-auth-secret-0123456789abcdef0123456789";
 
 /** `baseURL` comes from the app that global-setup started. */
 export const test = base.extend({
-  baseURL: async ({}, use) => {
+  baseURL: async ({}, provide) => {
     const url = process.env.CAIRN_E2E_BASE_URL;
     if (!url) throw new Error("CAIRN_E2E_BASE_URL is not set: run through playwright.config.ts");
-    await use(url);
+    await provide(url);
   },
 });
 

@@ -1,0 +1,14 @@
+import { listAuditEntries } from "@/lib/audit/log";
+import { auditQueryInput, auditQuerySchema } from "@/lib/audit/query";
+import { answer, authorizeAdminRead, invalidInput, json } from "@/lib/settings/http";
+
+export const dynamic = "force-dynamic";
+
+/** GET /api/settings/audit?action=&page=: newest first, 50 a page. */
+export async function GET(request: Request): Promise<Response> {
+  const gate = await authorizeAdminRead(request);
+  if (!gate.ok) return gate.response;
+  const query = auditQuerySchema.safeParse(auditQueryInput(new URL(request.url).searchParams));
+  if (!query.success) return invalidInput(query.error);
+  return answer(async () => json(200, await listAuditEntries(query.data)));
+}

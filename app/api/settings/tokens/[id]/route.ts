@@ -1,0 +1,12 @@
+import { revokeApiToken } from "@/lib/auth/token-admin";
+import { answer, authorizeAdminChange, json } from "@/lib/settings/http";
+
+export const dynamic = "force-dynamic";
+
+/** DELETE /api/settings/tokens/:id: revoke; the token is refused from its next request on. */
+export async function DELETE(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+  const gate = await authorizeAdminChange(request);
+  if (!gate.ok) return gate.response;
+  const { id } = await params;
+  return answer(async () => json(200, { token: await revokeApiToken(gate.actor, id) }));
+}

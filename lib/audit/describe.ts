@@ -1,0 +1,46 @@
+import { auditActionLabels, isAuditAction, type AuditEntry } from "./log";
+
+/** One readable line per audit entry, from its recorded details (which never hold secrets). */
+export function describeAuditEntry(entry: Pick<AuditEntry, "action" | "details">): string {
+  const d = entry.details;
+  const text = (key: string) => (typeof d[key] === "string" ? (d[key] as string) : "?");
+  const list = (key: string) => (Array.isArray(d[key]) ? (d[key] as unknown[]).map(String).join(", ") : "");
+  switch (entry.action) {
+    case "webhook_secret.set":
+      return `Set the signing secret ${text("hint")}`;
+    case "webhook_secret.rotated": {
+      const previous = list("previousHints");
+      const reinstated = d.reinstated === true ? " (reinstated from its grace period)" : "";
+      return `Rotated to the signing secret ${text("hint")}${reinstated}; ${previous || "the previous secret"} verifies for ${formatHours(d.graceHours)} more, until ${text("previousExpireAt")}`;
+    }
+    case "webhook_secret.removed":
+      return `Removed the signing secret ${text("hint")}${d.wasCurrent === true ? " (it was the current one)" : ""}`;
+    case "webhook.test_sent": {
+      const outcome = typeof d.status === "number" ? `HTTP ${d.status} in ${String(d.latencyMs)} ms` : `failed: ${text("error")}`;
+      return `Sent a test ${text("eventType")} event to ${text("url")}: ${outcome}`;
+    }
+    case "user.created":
+      return `Created ${text("email")} as ${text("role")}${d.passwordGenerated === true ? " with a generated password" : ""}`;
+    case "user.role_changed":
+      return `Changed ${text("email")} from ${text("from")} to ${text("to")}`;
+    case "user.disabled":
+      return `Disabled ${text("email")}`;
+    case "user.enabled":
+      return `Enabled ${text("email")}`;
+    case "user.password_reset":
+      return `Reset the password of ${text("email")}${d.passwordGenerated === true ? " (generated)" : ""}`;
+    case "token.created":
+      return `Created the ${text("scope")} API token “${text("name")}” (${text("prefix")}…)`;
+    case "token.revoked":
+      return `Revoked the API token “${text("name")}” (${text("prefix")}…)`;
+    default:
+      return isAuditAction(entry.action) ? auditActionLabels[entry.action] : entry.action;
+  }
+}
+
+function formatHours(value: unknown): string {
+  if (typeof value !== "number") return "?";
+  if (value === 0) return "no time";
+  if (value < 1) return `${Math.round(value * 3600)} s`;
+  return `${Number(value.toFixed(2))} h`;
+}

@@ -1,0 +1,78 @@
+/**
+ * The URLs Cairn is reached at: publicly (what Instruqt must be given, what browsers use) and from
+ * inside its own host (where it sends itself test events). Pure functions of configuration and
+ * request headers, so they can be tested without a server.
+ */
+
+export const WEBHOOK_PATH = "/api/webhooks/instruqt";
+
+interface HeaderReader {
+  get(name: string): string | null;
+}
+
+// A Host header is attacker-controlled: only a plain host[:port] is worth echoing back.
+const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/;
+
+const firstValue = (value: string | null) => value?.split(",")[0]?.trim() || null;
+
+/** The host the client addressed: a reverse proxy's X-Forwarded-Host first, else Host. */
+export function requestHost(headers: HeaderReader): string | null {
+  const host = firstValue(headers.get("x-forwarded-host")) ?? firstValue(headers.get("host"));
+  return host && HOST.test(host) ? host.toLowerCase() : null;
+}
+
+/** The public base URL: CAIRN_PUBLIC_URL when set, else what the request's headers say. */
+export function publicBaseUrl(publicUrl: string | undefined, headers: HeaderReader): { url: string; source: "configured" | "request" } | null {
+  if (publicUrl) return { url: publicUrl.replace(/\/+$/, ""), source: "configured" };
+  const host = requestHost(headers);
+  if (!host) return null;
+  const proto = firstValue(headers.get("x-forwarded-proto"));
+  return { url: `${proto === "https" ? "https" : "http"}://${host}`, source: "request" };
+}
+
+export function webhookEndpointUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}${WEBHOOK_PATH}`;
+}
+
+/**
+ * This instance's own origin, for requests to itself. The port it listens on is always reachable
+ * on loopback when it binds every interface; when it binds one address, that address it is.
+ */
+export function selfOrigin(port: number, hostname: string): string {
+  const wildcard = hostname === "" || hostname === "0.0.0.0" || hostname === "::" || hostname === "[::]";
+  const host = wildcard ? "127.0.0.1" : hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
+  return `http://${host}:${port}`;
+}
+
+/**
+ * Whether a state-changing request comes from Cairn's own pages (CSRF defence for the settings
+ * API, on top of the session cookie's SameSite=Lax). The browser's Origin must name a host this
+ * server answers to: the request's own host (as the proxy forwarded it) or a configured public
+ * URL. Requests with no Origin are refused unless the browser marks them same-origin.
+ */
+export function isSameOriginRequest(headers: HeaderReader, configuredUrls: readonly (string | undefined)[]): boolean {
+  const fetchSite = headers.get("sec-fetch-site");
+  if (fetchSite && fetchSite !== "same-origin") return false;
+  const origin = headers.get("origin");
+  if (!origin || origin === "null") return fetchSite === "same-origin";
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host.toLowerCase();
+  } catch {
+    return false;
+  }
+  const allowed = new Set<string>();
+  for (const name of ["host", "x-forwarded-host"]) {
+    const host = firstValue(headers.get(name));
+    if (host) allowed.add(host.toLowerCase());
+  }
+  for (const url of configuredUrls) {
+    if (!url) continue;
+    try {
+      allowed.add(new URL(url).host.toLowerCase());
+    } catch {
+      // env() validated these as URLs; nothing to add if not.
+    }
+  }
+  return allowed.has(originHost);
+}
