@@ -76,8 +76,8 @@ function parseSettings(rows: Map<string, unknown>): EnrichmentSettings & { ciphe
 }
 
 export async function loadEnrichmentSettings(client?: Tx): Promise<EnrichmentSettings> {
-  const { ciphertext: _ciphertext, ...settings } = parseSettings(await readRows(client));
-  return settings;
+  const { enabled, graphqlUrl, apiKey, paused } = parseSettings(await readRows(client));
+  return { enabled, graphqlUrl, apiKey, paused };
 }
 
 export class ApiKeyUnreadableError extends Error {

@@ -94,7 +94,7 @@ describe("enrichment on the embedded database", () => {
     const asAdmin = withSession(await signIn(app!.baseUrl, ADMIN.email, ADMIN.password));
     const purge = await asAdmin(`${app!.baseUrl}/api/settings/enrichment/purge`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", origin: app!.baseUrl },
       body: JSON.stringify({ confirm: "PURGE" }),
     });
     expect(await purge.json()).toEqual({ learnersCleared: 2, jobsCancelled: 2 });

@@ -29,8 +29,13 @@ let apiToken: string;
 const instructor = { email: `instructor-${uid()}@cairn.test`, password: "instructor password 1234" };
 const SECRET_KEY = `instruqt-secret-${randomBytes(12).toString("hex")}`;
 
-const send = (fetcher: ReturnType<typeof withSession>, url: string, method: string, body?: unknown) =>
-  fetcher(url, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+/** A JSON request as Cairn's own pages send it (same Origin: the settings API refuses others). */
+const send = (fetcher: ReturnType<typeof withSession>, url: string, method: string, body?: unknown, origin: string | null = baseUrl) =>
+  fetcher(url, {
+    method,
+    headers: { "content-type": "application/json", ...(origin === null ? {} : { origin }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -75,6 +80,23 @@ describe("who may use it", () => {
       expect((await fetch(`${api}${path}`, { method, body: JSON.stringify(body) })).status, `${method} ${path}`).toBe(401);
     }
     expect((await asAdmin(api)).status).toBe(200);
+  });
+
+  it("changes come only from Cairn's own pages: another Origin, or none, is refused (CSRF)", async () => {
+    const before = await (await asAdmin(api)).json();
+    for (const origin of ["http://evil.example", null]) {
+      for (const [path, method, body] of [
+        ["", "PUT", { enabled: false, graphqlUrl: "http://127.0.0.1:9/evil", apiKey: null }],
+        ["/purge", "POST", { confirm: "PURGE" }],
+        ["/jobs", "POST", { action: "rerun" }],
+        ["/test", "POST", { graphqlUrl: "http://127.0.0.1:9/evil" }],
+      ] as const) {
+        const response = await send(asAdmin, `${api}${path}`, method, body, origin);
+        expect(response.status, `${method} ${path} from ${origin}`).toBe(403);
+        expect(await response.json()).toMatchObject({ error: "cross_origin" });
+      }
+    }
+    expect(await (await asAdmin(api)).json()).toEqual(before);
   });
 
   it("the page is for admins: instructors get 403, strangers the sign-in page", async () => {
@@ -145,7 +167,7 @@ describe("the API key", () => {
     ]) {
       expect((await send(asAdmin, api, "PUT", body)).status, JSON.stringify(body)).toBe(400);
     }
-    const raw = await asAdmin(api, { method: "PUT", headers: { "content-type": "application/json" }, body: "{not json" });
+    const raw = await asAdmin(api, { method: "PUT", headers: { "content-type": "application/json", origin: baseUrl }, body: "{not json" });
     expect(raw.status).toBe(400);
   });
 });

@@ -78,7 +78,7 @@ export async function testConnectionAction(_previous: ActionResult, form: FormDa
   }
 }
 
-export async function removeApiKeyAction(_previous: ActionResult, _form: FormData): Promise<ActionResult> {
+export async function removeApiKeyAction(): Promise<ActionResult> {
   const actor = await admin();
   try {
     await removeApiKey(actor);
@@ -89,7 +89,7 @@ export async function removeApiKeyAction(_previous: ActionResult, _form: FormDat
   return result(true, "API key removed; enrichment is off.");
 }
 
-export async function retryFailedAction(_previous: ActionResult, _form: FormData): Promise<ActionResult> {
+export async function retryFailedAction(): Promise<ActionResult> {
   const actor = await admin();
   try {
     const jobs = await retryFailed(actor);
@@ -100,7 +100,7 @@ export async function retryFailedAction(_previous: ActionResult, _form: FormData
   }
 }
 
-export async function rerunAction(_previous: ActionResult, _form: FormData): Promise<ActionResult> {
+export async function rerunAction(): Promise<ActionResult> {
   const actor = await admin();
   try {
     const jobs = await rerunEnrichment(actor);

@@ -1,6 +1,6 @@
-import { authorizeApi } from "@/lib/auth/guard";
 import { testEnrichmentConnection } from "@/lib/enrichment/admin";
 import { actorOf, answer, json, readJson } from "@/lib/enrichment/http";
+import { authorizeAdminChange } from "@/lib/settings/http";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
  * test ran; its verdict is in the body).
  */
 export async function POST(request: Request): Promise<Response> {
-  const auth = await authorizeApi(request, { role: "admin" });
+  const auth = await authorizeAdminChange(request);
   if (!auth.ok) return auth.response;
-  return answer(async () => json(200, await testEnrichmentConnection(actorOf(auth.principal), await readJson(request))));
+  return answer(async () => json(200, await testEnrichmentConnection(actorOf(auth.user), await readJson(request))));
 }
