@@ -49,6 +49,11 @@ const schema = z.object({
   // test events there, since the public URL may not be reachable from inside.
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(3000)),
   HOSTNAME: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
+  // Enrichment worker tuning (lib/enrichment/config.ts checks the lease outlasts the timeout).
+  CAIRN_ENRICHMENT_POLL_SECONDS: positiveNumber(5),
+  CAIRN_ENRICHMENT_TIMEOUT_SECONDS: positiveNumber(15),
+  CAIRN_ENRICHMENT_LEASE_SECONDS: positiveNumber(120),
+  CAIRN_ENRICHMENT_MAX_ATTEMPTS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(50).default(8)),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -1,4 +1,7 @@
 import { ensureFirstAdmin } from "@/lib/auth/users";
+import { workerConfigFromEnv, type WorkerConfig } from "@/lib/enrichment/config";
+import { seedEnrichmentFromEnvironment } from "@/lib/enrichment/settings";
+import { startEnrichmentWorker } from "@/lib/enrichment/worker";
 import { env } from "@/lib/env";
 import { seedSecretFromEnvironment } from "@/lib/webhooks/secrets";
 
@@ -9,18 +12,23 @@ const RETRY_MS = 5_000;
  * database does not (the webhook answers 503 meanwhile): seeding is retried until it succeeds.
  */
 export async function startInstance(): Promise<void> {
+  let workerConfig: WorkerConfig;
   try {
     env();
+    workerConfig = workerConfigFromEnv();
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   }
   await seedUntilDone();
+  // The enrichment worker polls the database itself and survives it being down meanwhile.
+  if (env().CAIRN_WORKER === "on") startEnrichmentWorker(workerConfig);
 }
 
 async function seedUntilDone(): Promise<void> {
   try {
     await seedSecretFromEnvironment();
+    await seedEnrichmentFromEnvironment();
     await ensureFirstAdmin();
   } catch (error) {
     console.error(`[cairn] start-up seeding failed, retrying in ${RETRY_MS / 1000} s:`, error instanceof Error ? error.message : error);

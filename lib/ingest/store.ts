@@ -3,6 +3,8 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { classifyEvent, parseInstruqtTimestamp, type InstruqtEvent } from "@/lib/instruqt/events";
 import { recomputePlay } from "@/lib/progress/persist";
 import { applyDirectoryEvent } from "@/lib/progress/directory";
+import { enqueueForEvent } from "@/lib/enrichment/queue";
+import { wakeEnrichmentWorker } from "@/lib/enrichment/worker";
 
 type Tx = Prisma.TransactionClient;
 
@@ -38,7 +40,8 @@ export async function storeDelivery(delivery: Delivery): Promise<StoreResult> {
   const timestampRaw = text(payload.timestamp);
   const occurredAt = timestampRaw ? parseInstruqtTimestamp(timestampRaw) : null;
 
-  return db().$transaction(
+  let enrichmentQueued = false;
+  const result = await db().$transaction(
     async (tx) => {
       const inserted = await tx.$queryRaw<{ id: bigint }[]>`
         INSERT INTO webhook_event
@@ -52,15 +55,20 @@ export async function storeDelivery(delivery: Delivery): Promise<StoreResult> {
         RETURNING id`;
       const eventId = inserted[0]?.id ?? null;
       if (eventId === null) return { duplicate: true, eventId: null, outcome };
-      if (classified?.kind === "valid") await project(tx, classified.event, occurredAt);
+      if (classified?.kind === "valid") enrichmentQueued = await project(tx, classified.event, occurredAt);
       return { duplicate: false, eventId, outcome, error };
     },
     { maxWait: 10_000, timeout: 20_000 },
   );
+  if (enrichmentQueued) wakeEnrichmentWorker();
+  return result;
 }
 
-async function project(tx: Tx, event: InstruqtEvent, occurredAt: Date | null): Promise<void> {
+/** Returns whether a learner was queued for enrichment (the worker looks them up later). */
+async function project(tx: Tx, event: InstruqtEvent, occurredAt: Date | null): Promise<boolean> {
   await applyDirectoryEvent(tx, event, occurredAt);
+  const enrichmentQueued = await enqueueForEvent(tx, event);
   const participantId = "participant_id" in event ? event.participant_id : null;
   if (typeof participantId === "string" && occurredAt) await recomputePlay(tx, participantId);
+  return enrichmentQueued;
 }

@@ -1,0 +1,17 @@
+import { testEnrichmentConnection } from "@/lib/enrichment/admin";
+import { actorOf, answer, json, readJson } from "@/lib/enrichment/http";
+import { authorizeAdminChange } from "@/lib/settings/http";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+/**
+ * POST { graphqlUrl?, apiKey? }: runs a cheap authenticated query against the given URL and key,
+ * or the saved ones, and answers { ok, latencyMs, message, kind?, status? } (200 either way: the
+ * test ran; its verdict is in the body).
+ */
+export async function POST(request: Request): Promise<Response> {
+  const auth = await authorizeAdminChange(request);
+  if (!auth.ok) return auth.response;
+  return answer(async () => json(200, await testEnrichmentConnection(actorOf(auth.user), await readJson(request))));
+}

@@ -1,0 +1,126 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { requireUser } from "@/lib/auth/guard";
+import {
+  EnrichmentSettingsError,
+  purgePersonalData,
+  removeApiKey,
+  rerunEnrichment,
+  retryFailed,
+  testEnrichmentConnection,
+  updateEnrichmentSettings,
+  type Actor,
+} from "@/lib/enrichment/admin";
+import { ApiKeyUnreadableError } from "@/lib/enrichment/settings";
+
+/**
+ * Server actions of Settings → Enrichment. Each one checks again that the caller is a signed-in
+ * admin (an action is an endpoint of its own: the page's check does not protect it), then hands
+ * the validated form to lib/enrichment/admin.ts.
+ */
+
+export type ActionResult = { ok: boolean; message: string; at: number } | null;
+
+const PAGE = "/settings/enrichment";
+
+async function admin(): Promise<Actor> {
+  const user = await requireUser({ role: "admin", callbackUrl: PAGE });
+  return { id: user.id, email: user.email };
+}
+
+const field = (form: FormData, name: string) => {
+  const value = form.get(name);
+  return typeof value === "string" ? value.trim() : "";
+};
+
+const result = (ok: boolean, message: string): ActionResult => ({ ok, message, at: Date.now() });
+
+function failure(error: unknown): ActionResult {
+  if (error instanceof z.ZodError) {
+    return result(false, error.issues.map((issue) => `${issue.path.join(".") || "form"}: ${issue.message}`).join("; "));
+  }
+  if (error instanceof EnrichmentSettingsError || error instanceof ApiKeyUnreadableError) return result(false, error.message);
+  console.error("[enrichment] settings action failed:", error);
+  return result(false, "Something went wrong; see the server log.");
+}
+
+export async function saveSettingsAction(_previous: ActionResult, form: FormData): Promise<ActionResult> {
+  const actor = await admin();
+  const apiKey = field(form, "apiKey");
+  try {
+    await updateEnrichmentSettings(actor, {
+      enabled: form.get("enabled") === "on",
+      graphqlUrl: field(form, "graphqlUrl"),
+      ...(apiKey ? { apiKey } : {}),
+    });
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath(PAGE);
+  return result(true, apiKey ? "Saved, with the new API key." : "Saved.");
+}
+
+export async function testConnectionAction(_previous: ActionResult, form: FormData): Promise<ActionResult> {
+  const actor = await admin();
+  const apiKey = field(form, "apiKey");
+  const graphqlUrl = field(form, "graphqlUrl");
+  try {
+    const outcome = await testEnrichmentConnection(actor, {
+      ...(graphqlUrl ? { graphqlUrl } : {}),
+      ...(apiKey ? { apiKey } : {}),
+    });
+    revalidatePath(PAGE);
+    return result(outcome.ok, outcome.ok ? outcome.message : `${outcome.message} (after ${outcome.latencyMs} ms)`);
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function removeApiKeyAction(): Promise<ActionResult> {
+  const actor = await admin();
+  try {
+    await removeApiKey(actor);
+  } catch (error) {
+    return failure(error);
+  }
+  revalidatePath(PAGE);
+  return result(true, "API key removed; enrichment is off.");
+}
+
+export async function retryFailedAction(): Promise<ActionResult> {
+  const actor = await admin();
+  try {
+    const jobs = await retryFailed(actor);
+    revalidatePath(PAGE);
+    return result(true, jobs === 0 ? "No failed jobs to retry." : `${jobs} failed job${jobs === 1 ? "" : "s"} queued again.`);
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function rerunAction(): Promise<ActionResult> {
+  const actor = await admin();
+  try {
+    const jobs = await rerunEnrichment(actor);
+    revalidatePath(PAGE);
+    return result(true, `${jobs} invite${jobs === 1 ? "" : "s"} queued for enrichment.`);
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function purgeAction(_previous: ActionResult, form: FormData): Promise<ActionResult> {
+  const actor = await admin();
+  try {
+    const { learnersCleared, jobsCancelled } = await purgePersonalData(actor, { confirm: field(form, "confirm") });
+    revalidatePath(PAGE);
+    return result(
+      true,
+      `Purged: personal data cleared from ${learnersCleared} learner${learnersCleared === 1 ? "" : "s"}, ${jobsCancelled} job${jobsCancelled === 1 ? "" : "s"} cancelled. Enrichment is off.`,
+    );
+  } catch (error) {
+    return failure(error);
+  }
+}

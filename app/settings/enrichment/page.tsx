@@ -1,0 +1,143 @@
+import type { Metadata } from "next";
+import { requireUser } from "@/lib/auth/guard";
+import { enrichmentStatus, PURGE_CONFIRMATION } from "@/lib/enrichment/admin";
+import { ConnectionForm, PurgeForm, QueueActions } from "./forms";
+import { formatDate } from "./format";
+
+export const metadata: Metadata = { title: "Enrichment" };
+export const dynamic = "force-dynamic";
+
+const card = "rounded-xl border border-slate-200 bg-white p-6 shadow-sm";
+
+function StatusBadge({ enabled, paused, hasKey }: { enabled: boolean; paused: boolean; hasKey: boolean }) {
+  const [label, style] = paused
+    ? ["Paused", "bg-amber-100 text-amber-900"]
+    : enabled && hasKey
+      ? ["On", "bg-emerald-100 text-emerald-900"]
+      : ["Off", "bg-slate-100 text-slate-700"];
+  return (
+    <span data-testid="enrichment-state" className={`rounded-full px-2.5 py-0.5 text-sm font-medium ${style}`}>
+      {label}
+    </span>
+  );
+}
+
+function Stat({ label, value, testId }: { label: string; value: number; testId: string }) {
+  return (
+    <div className="rounded-lg border border-slate-200 px-4 py-3">
+      <dt className="text-xs uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className="mt-1 text-2xl font-semibold tabular-nums" data-testid={testId}>
+        {value}
+      </dd>
+    </div>
+  );
+}
+
+/**
+ * Settings → Enrichment: the Instruqt API key and URL, on/off, the job queue, and the purge of
+ * personal data. Admins only; it renders on its own as well as inside the settings layout.
+ */
+export default async function EnrichmentSettingsPage() {
+  await requireUser({ role: "admin", callbackUrl: "/settings/enrichment" });
+  const { settings, queue, learners, worker } = await enrichmentStatus();
+
+  return (
+    <div className="mx-auto max-w-4xl space-y-6 py-4">
+      <header className="space-y-1">
+        <div className="flex items-center gap-3">
+          <h1 className="text-2xl font-semibold">Enrichment</h1>
+          <StatusBadge enabled={settings.enabled} paused={settings.paused !== null} hasKey={settings.apiKey !== null} />
+        </div>
+        <p className="text-sm text-slate-600">
+          Webhooks carry no names or emails. With an API key, Cairn asks Instruqt&apos;s GraphQL API who claimed each
+          invite and stores their name and email on the learner, for dashboards, search and exports.{" "}
+          <span data-testid="learners-enriched">
+            {learners.enriched} of {learners.total} learners enriched.
+          </span>
+        </p>
+      </header>
+
+      {settings.paused ? (
+        <div role="alert" className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-900">
+          <strong>Paused since {formatDate(settings.paused.at)}:</strong> {settings.paused.message}. No request goes to
+          Instruqt until you save a new key (or the settings), or a connection test with the saved key passes.
+        </div>
+      ) : null}
+
+      <section className={card} aria-labelledby="connection-heading">
+        <h2 id="connection-heading" className="text-lg font-semibold">
+          Connection
+        </h2>
+        <div className="mt-4">
+          <ConnectionForm enabled={settings.enabled} graphqlUrl={settings.graphqlUrl} apiKey={settings.apiKey} />
+        </div>
+      </section>
+
+      <section className={card} aria-labelledby="queue-heading">
+        <div className="flex items-baseline justify-between gap-4">
+          <h2 id="queue-heading" className="text-lg font-semibold">
+            Job queue
+          </h2>
+          <a href="/settings/enrichment" className="text-sm text-indigo-700 underline">
+            Refresh
+          </a>
+        </div>
+        <p className="mt-1 text-sm text-slate-600">
+          {worker.configured
+            ? `This instance runs the worker (up to ${worker.concurrency} jobs at once).`
+            : "This instance does not run the worker (CAIRN_WORKER=off): another instance must, or jobs wait."}{" "}
+          {queue.nextRunAt ? `Next job due ${formatDate(queue.nextRunAt)}.` : null}
+          {queue.stale > 0 ? ` ${queue.stale} running job(s) lost their worker and will be taken over.` : null}
+        </p>
+        <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-4">
+          <Stat label="Pending" value={queue.counts.pending} testId="queue-pending" />
+          <Stat label="Running" value={queue.counts.running} testId="queue-running" />
+          <Stat label="Done" value={queue.counts.done} testId="queue-done" />
+          <Stat label="Failed" value={queue.counts.failed} testId="queue-failed" />
+        </dl>
+        <div className="mt-4">
+          <QueueActions failed={queue.counts.failed} />
+        </div>
+        {queue.recent.length > 0 ? (
+          <div className="mt-6 overflow-x-auto">
+            <h3 className="text-sm font-semibold text-slate-800">Recent errors and notes</h3>
+            <table className="mt-2 w-full text-left text-sm">
+              <thead className="text-xs uppercase text-slate-500">
+                <tr>
+                  <th className="py-2 pr-4 font-medium">Invite</th>
+                  <th className="py-2 pr-4 font-medium">Status</th>
+                  <th className="py-2 pr-4 font-medium">Attempts</th>
+                  <th className="py-2 pr-4 font-medium">Message</th>
+                  <th className="py-2 font-medium">Updated</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100" data-testid="queue-recent">
+                {queue.recent.map((job) => (
+                  <tr key={job.inviteId}>
+                    <td className="py-2 pr-4 font-mono text-xs">{job.inviteId}</td>
+                    <td className="py-2 pr-4">{job.status}</td>
+                    <td className="py-2 pr-4 tabular-nums">{job.attempts}</td>
+                    <td className="py-2 pr-4 text-slate-700">{job.lastError ?? job.note}</td>
+                    <td className="whitespace-nowrap py-2 text-slate-500">{formatDate(job.updatedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </section>
+
+      <section className="rounded-xl border border-red-200 bg-white p-6 shadow-sm" aria-labelledby="purge-heading">
+        <h2 id="purge-heading" className="text-lg font-semibold text-red-800">
+          Purge personal data
+        </h2>
+        <p className="mt-1 text-sm text-slate-600">
+          Removes every name and email Cairn holds, with where and when they came from. Progress data stays.
+        </p>
+        <div className="mt-4">
+          <PurgeForm confirmation={PURGE_CONFIRMATION} />
+        </div>
+      </section>
+    </div>
+  );
+}

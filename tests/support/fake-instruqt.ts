@@ -1,0 +1,321 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { buildSchema, graphql, GraphQLError } from "graphql";
+
+/**
+ * A real GraphQL server standing in for Instruqt's API, on 127.0.0.1: node:http plus graphql-js,
+ * with the documented fields (`trackInvite(inviteID) { claims { userDetails { … } } }`) and the
+ * `claims { user { id } }` that public clients read. Queries are parsed, validated and executed
+ * for real, so a document Cairn sends that Instruqt's schema would refuse is refused here too.
+ *
+ * Each test scripts what the next answers are: `fake.next({ kind: "status", status: 401 })`,
+ * per invite or for any request, once or several times; with nothing scripted, invites set with
+ * `fake.setInvite(...)` answer with their claims and others with `trackInvite: null`
+ * (or a "not found" GraphQL error, see `unknownInvite`).
+ */
+
+export const FAKE_INSTRUQT_SCHEMA = /* GraphQL */ `
+  type Query {
+    trackInvite(inviteID: String!): TrackInvite
+  }
+  type TrackInvite {
+    id: String!
+    publicTitle: String
+    claims: [Claim]
+  }
+  type Claim {
+    id: String!
+    user: User
+    userDetails: UserDetails
+  }
+  type User {
+    id: String!
+  }
+  type UserDetails {
+    firstName: String
+    lastName: String
+    email: String
+  }
+`;
+
+const schema = buildSchema(FAKE_INSTRUQT_SCHEMA);
+
+export interface FakeClaim {
+  /** The claimant's user id; null leaves `user` null (as if Instruqt did not say). */
+  userId: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  email?: string | null;
+  /** userDetails null (no details shared). */
+  noDetails?: boolean;
+}
+
+export type Behaviour =
+  /** Execute the query against the invites set with setInvite (the default). */
+  | { kind: "ok"; delayMs?: number }
+  /** A bare HTTP status with an optional body and headers. */
+  | { kind: "status"; status: number; body?: string; headers?: Record<string, string> }
+  /** 429 with Retry-After (seconds or an HTTP date), or none. */
+  | { kind: "rate-limit"; retryAfter?: string }
+  /** 200 with GraphQL errors (and data, default null). */
+  | { kind: "graphql-errors"; errors: { message: string; extensions?: Record<string, unknown> }[]; data?: unknown }
+  /** 200 with a body that is not JSON (or JSON of the wrong shape). */
+  | { kind: "malformed"; body?: string; contentType?: string }
+  /** Answer only after delayMs (longer than the client's timeout makes a timeout). */
+  | { kind: "slow"; delayMs: number }
+  /** Never answer until release() (or the client goes away). */
+  | { kind: "hold" };
+
+export interface RecordedRequest {
+  at: number;
+  inviteId: string | null;
+  authorization: string | null;
+  query: string;
+  /** When the answer went out, or null when the client left first. */
+  answeredAt: number | null;
+  behaviour: Behaviour["kind"];
+}
+
+interface Scripted {
+  behaviour: Behaviour;
+  inviteId: string | null;
+  remaining: number;
+}
+
+export interface FakeInstruqtOptions {
+  apiKey?: string;
+  /** How an unknown invite answers: `trackInvite: null` (default) or a "not found" GraphQL error. */
+  unknownInvite?: "null" | "error";
+}
+
+export class FakeInstruqt {
+  readonly apiKey: string;
+  unknownInvite: "null" | "error";
+  readonly requests: RecordedRequest[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Requests whose client went away before the answer (e.g. a killed worker). */
+  abandoned = 0;
+  private readonly invites = new Map<string, FakeClaim[]>();
+  private readonly script: Scripted[] = [];
+  private readonly held = new Set<() => void>();
+  private readonly waiters = new Set<() => void>();
+  private server: Server | undefined;
+  private port = 0;
+
+  constructor(options: FakeInstruqtOptions = {}) {
+    this.apiKey = options.apiKey ?? "fake-instruqt-api-key-0123456789";
+    this.unknownInvite = options.unknownInvite ?? "null";
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/graphql`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    this.server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.release();
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  setInvite(inviteId: string, claims: FakeClaim[]): this {
+    this.invites.set(inviteId, claims);
+    return this;
+  }
+
+  deleteInvite(inviteId: string): this {
+    this.invites.delete(inviteId);
+    return this;
+  }
+
+  /** Scripts the next answer(s): for one invite, or (inviteId omitted) for any request. */
+  next(behaviour: Behaviour, { inviteId = null, times = 1 }: { inviteId?: string | null; times?: number } = {}): this {
+    this.script.push({ behaviour, inviteId, remaining: times });
+    return this;
+  }
+
+  /** Forgets scripted answers and recorded requests (invites stay). */
+  reset(): void {
+    this.script.length = 0;
+    this.requests.length = 0;
+    this.maxInFlight = this.inFlight;
+    this.abandoned = 0;
+  }
+
+  /** Lets every held request answer (normally, from the invites). */
+  release(): void {
+    for (const go of [...this.held]) go();
+    this.held.clear();
+  }
+
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  requestsFor(inviteId: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.inviteId === inviteId);
+  }
+
+  /** Resolves once `predicate` holds (checked on every request and answer), or rejects after timeoutMs. */
+  async waitFor(predicate: () => boolean, timeoutMs = 20_000, what = "condition"): Promise<void> {
+    if (predicate()) return;
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!predicate()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`fake Instruqt: timed out after ${timeoutMs} ms waiting for ${what} (${this.requests.length} requests so far)`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+    });
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private take(inviteId: string | null): Behaviour {
+    const index = this.script.findIndex((s) => s.inviteId === null || s.inviteId === inviteId);
+    if (index === -1) return { kind: "ok" };
+    const scripted = this.script[index]!;
+    scripted.remaining -= 1;
+    if (scripted.remaining <= 0) this.script.splice(index, 1);
+    return scripted.behaviour;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    let body: { query?: unknown; variables?: Record<string, unknown> } = {};
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch {
+      // answered below as a GraphQL request without a query
+    }
+    const query = typeof body.query === "string" ? body.query : "";
+    const inviteId = typeof body.variables?.inviteId === "string" ? body.variables.inviteId : null;
+    const authorization = request.headers.authorization ?? null;
+
+    const behaviour = authorization === `Bearer ${this.apiKey}` ? this.take(inviteId) : null;
+    const record: RecordedRequest = { at: Date.now(), inviteId, authorization, query, answeredAt: null, behaviour: behaviour?.kind ?? "status" };
+    this.requests.push(record);
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      this.inFlight -= 1;
+      this.notify();
+    };
+    response.on("close", () => {
+      if (!response.writableFinished) this.abandoned += 1;
+      finish();
+    });
+    this.notify();
+
+    const send = (status: number, payload: string, headers: Record<string, string> = {}) => {
+      if (response.destroyed) return;
+      response.writeHead(status, { "content-type": "application/json", ...headers });
+      response.end(payload, () => {
+        record.answeredAt = Date.now();
+        finish();
+      });
+    };
+
+    if (behaviour === null) {
+      send(401, JSON.stringify({ errors: [{ message: "unauthorized: invalid API key" }] }));
+      return;
+    }
+
+    switch (behaviour.kind) {
+      case "status":
+        send(behaviour.status, behaviour.body ?? "", behaviour.headers);
+        return;
+      case "rate-limit":
+        send(429, JSON.stringify({ errors: [{ message: "rate limit exceeded" }] }), behaviour.retryAfter === undefined ? {} : { "retry-after": behaviour.retryAfter });
+        return;
+      case "graphql-errors":
+        send(200, JSON.stringify({ data: behaviour.data ?? null, errors: behaviour.errors }));
+        return;
+      case "malformed":
+        send(200, behaviour.body ?? "<html><body>Bad gateway</body></html>", { "content-type": behaviour.contentType ?? "text/html" });
+        return;
+      case "hold":
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            this.held.delete(go);
+            resolve();
+          };
+          this.held.add(go);
+          response.on("close", go);
+          this.notify();
+        });
+        break;
+      case "slow":
+      case "ok": {
+        const delay = behaviour.kind === "slow" ? behaviour.delayMs : (behaviour.delayMs ?? 0);
+        if (delay > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, delay);
+            response.on("close", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+        break;
+      }
+    }
+    if (response.destroyed) return;
+    const result = await graphql({
+      schema,
+      source: query,
+      variableValues: body.variables ?? {},
+      rootValue: { trackInvite: ({ inviteID }: { inviteID: string }) => this.resolveInvite(inviteID) },
+    });
+    // GraphQL over HTTP: a document that does not parse or validate is a 400.
+    const status = result.data === undefined && result.errors ? 400 : 200;
+    send(status, JSON.stringify(result));
+  }
+
+  private resolveInvite(inviteId: string) {
+    const claims = this.invites.get(inviteId);
+    if (!claims) {
+      if (this.unknownInvite === "error") throw new GraphQLError(`track invite ${inviteId} not found`, { extensions: { code: "NOT_FOUND" } });
+      return null;
+    }
+    return {
+      id: inviteId,
+      publicTitle: `Invite ${inviteId}`,
+      claims: claims.map((claim, index) => ({
+        id: `${inviteId}-claim-${index}`,
+        user: claim.userId === null ? null : { id: claim.userId },
+        userDetails: claim.noDetails
+          ? null
+          : { firstName: claim.firstName ?? null, lastName: claim.lastName ?? null, email: claim.email ?? null },
+      })),
+    };
+  }
+}
+
+export async function startFakeInstruqt(options: FakeInstruqtOptions = {}): Promise<FakeInstruqt> {
+  return new FakeInstruqt(options).start();
+}
