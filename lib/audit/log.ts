@@ -22,7 +22,16 @@ export interface AuditDetails {
   "user.password_reset": { email: string; passwordGenerated: boolean };
   "token.created": { name: string; prefix: string; scope: string };
   "token.revoked": { name: string; prefix: string };
+  "enrichment.settings.update": EnrichmentAuditDetails;
+  "enrichment.settings.seeded": EnrichmentAuditDetails;
+  "enrichment.pause.lift": EnrichmentAuditDetails;
+  "enrichment.jobs.retry_failed": EnrichmentAuditDetails;
+  "enrichment.jobs.rerun": EnrichmentAuditDetails;
+  "enrichment.purge": EnrichmentAuditDetails;
 }
+
+/** Enrichment records which settings changed and counts; never key material (checked below too). */
+export type EnrichmentAuditDetails = Record<string, string | number | boolean | null | Record<string, string | boolean | null>>;
 
 export type AuditAction = keyof AuditDetails;
 
@@ -39,6 +48,12 @@ export const auditActionLabels: Record<AuditAction, string> = {
   "user.password_reset": "Password reset",
   "token.created": "API token created",
   "token.revoked": "API token revoked",
+  "enrichment.settings.update": "Enrichment settings changed",
+  "enrichment.settings.seeded": "Enrichment settings seeded from the environment",
+  "enrichment.pause.lift": "Enrichment resumed",
+  "enrichment.jobs.retry_failed": "Failed enrichment jobs retried",
+  "enrichment.jobs.rerun": "Enrichment re-run",
+  "enrichment.purge": "Personal data purged",
 };
 
 export const auditActions = Object.keys(auditActionLabels) as AuditAction[];

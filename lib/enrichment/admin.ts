@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AppUser } from "@/lib/auth/guard";
+import { recordAudit, type AuditAction, type EnrichmentAuditDetails } from "@/lib/audit/log";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { testConnection, type ConnectionTestResult } from "@/lib/instruqt/graphql";
@@ -93,10 +94,10 @@ export async function enrichmentStatus(): Promise<EnrichmentStatus> {
 async function audit(
   client: Pick<ReturnType<typeof db>, "auditLog">,
   actor: Actor,
-  action: string,
-  details: Record<string, string | number | boolean | null | Record<string, string | boolean | null>>,
+  action: Extract<AuditAction, `enrichment.${string}`>,
+  details: EnrichmentAuditDetails,
 ): Promise<void> {
-  await client.auditLog.create({ data: { actorId: actor.id, actorEmail: actor.email, action, target: "enrichment", details } });
+  await recordAudit(client, { id: actor.id, label: actor.email }, action, "enrichment", details);
 }
 
 export async function updateEnrichmentSettings(actor: Actor, raw: unknown): Promise<EnrichmentSettings> {
