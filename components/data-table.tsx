@@ -42,7 +42,8 @@ export type Query = Record<string, string | number | undefined>;
 
 /**
  * A column header that sorts the table by a link (works without JavaScript, keeps the filters):
- * the current column toggles its direction, another starts descending.
+ * the current column toggles its direction, another starts descending. aria-sort tells screen
+ * readers the current order.
  */
 export function SortableTh({
   label,
@@ -78,7 +79,6 @@ export function SortableTh({
         <span aria-hidden="true" className={active ? "text-slate-900" : "text-slate-400"}>
           {active ? (currentDirection === "asc" ? "▲" : "▼") : "↕"}
         </span>
-        <span className="sr-only">{active ? `, sorted ${currentDirection === "asc" ? "ascending" : "descending"}` : ", sortable"}</span>
       </Link>
     </th>
   );

@@ -22,7 +22,7 @@ export function TrackTable({ tracks, now, caption }: { tracks: TrackSummary[]; n
         {tracks.map((track) => (
           <tr key={track.id} className="hover:bg-slate-50" data-track={track.id}>
             <Td>
-              <Link href={trackPath(track.key)} className="font-medium text-indigo-800 hover:underline">
+              <Link href={trackPath(track.key)} className="whitespace-nowrap font-medium text-indigo-800 hover:underline">
                 {track.slug ?? track.id}
               </Link>
               {track.slug ? <span className="block font-mono text-xs text-slate-500">{track.id}</span> : null}

@@ -11,6 +11,8 @@ export function AttemptsChart({ data }: { data: { label: string; challenges: num
       data={data}
       margin={{ top: 8, right: 8, bottom: 0, left: 0 }}
       accessibilityLayer
+      title="Completed challenges by failed attempts before success"
+      desc="Bar chart. The same numbers are in the table below it. Use the arrow keys to move between bars."
     >
       <CartesianGrid vertical={false} stroke="#e2e8f0" />
       <XAxis dataKey="label" tick={{ fontSize: 12, fill: "#475569" }} interval={0} />

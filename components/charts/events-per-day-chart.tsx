@@ -12,6 +12,8 @@ export function EventsPerDayChart({ data }: { data: { day: string; events: numbe
       data={data}
       margin={{ top: 8, right: 8, bottom: 0, left: 0 }}
       accessibilityLayer
+      title="Events per day"
+      desc="Bar chart. The same numbers are in the table below it. Use the arrow keys to move between bars."
     >
       <CartesianGrid vertical={false} stroke="#e2e8f0" />
       <XAxis dataKey="day" tickFormatter={formatDay} tick={{ fontSize: 12, fill: "#475569" }} minTickGap={16} />
