@@ -54,7 +54,7 @@ export const choiceParam = <const T extends readonly [string, ...string[]]>(choi
 
 /** One of a fixed set of values, with a default. */
 export const choiceWithDefault = <const T extends readonly [string, ...string[]]>(choices: T, fallback: T[number]) =>
-  z.enum(choices).default(fallback as never) as unknown as z.ZodType<T[number], string | undefined>;
+  z.enum(choices).default(fallback);
 
 /** A 1-based page number. */
 export const pageParam = z
