@@ -1,29 +1,45 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, useTransition } from "react";
+import { useEffect, useRef, useSyncExternalStore, useTransition } from "react";
 
 const PAUSED_KEY = "cairn:live-paused";
+
+// The pause choice lives in localStorage: remembered in this browser, shared by its tabs.
+const pauseListeners = new Set<() => void>();
+
+function subscribePaused(listener: () => void): () => void {
+  pauseListeners.add(listener);
+  window.addEventListener("storage", listener);
+  return () => {
+    pauseListeners.delete(listener);
+    window.removeEventListener("storage", listener);
+  };
+}
+
+const readPaused = () => window.localStorage.getItem(PAUSED_KEY) === "1";
+
+function storePaused(paused: boolean): void {
+  if (paused) window.localStorage.setItem(PAUSED_KEY, "1");
+  else window.localStorage.removeItem(PAUSED_KEY);
+  pauseListeners.forEach((listener) => listener());
+}
+
+function subscribeVisibility(listener: () => void): () => void {
+  document.addEventListener("visibilitychange", listener);
+  return () => document.removeEventListener("visibilitychange", listener);
+}
 
 /**
  * Keeps a server-rendered page current during a live workshop: re-renders it on the server every
  * `intervalSeconds` (router.refresh keeps scroll position, open <details> and form input), not
- * while the tab is hidden, and not when paused. The pause choice is remembered in this browser.
+ * while the tab is hidden, and not when paused.
  */
 export function LiveRefresh({ renderedAt, intervalSeconds = 10 }: { renderedAt: string; intervalSeconds?: number }) {
   const router = useRouter();
-  const [paused, setPaused] = useState(false);
-  const [hidden, setHidden] = useState(false);
+  const paused = useSyncExternalStore(subscribePaused, readPaused, () => false);
+  const hidden = useSyncExternalStore(subscribeVisibility, () => document.hidden, () => false);
   const [refreshing, startRefresh] = useTransition();
-
-  useEffect(() => {
-    setPaused(window.localStorage.getItem(PAUSED_KEY) === "1");
-    setHidden(document.hidden);
-    const onVisibility = () => setHidden(document.hidden);
-    document.addEventListener("visibilitychange", onVisibility);
-    return () => document.removeEventListener("visibilitychange", onVisibility);
-  }, []);
-
   const live = !paused && !hidden;
   const wasLive = useRef<boolean | null>(null);
 
@@ -37,13 +53,6 @@ export function LiveRefresh({ renderedAt, intervalSeconds = 10 }: { renderedAt: 
     const timer = window.setInterval(() => startRefresh(() => router.refresh()), intervalSeconds * 1000);
     return () => window.clearInterval(timer);
   }, [live, intervalSeconds, router]);
-
-  const toggle = () => {
-    const next = !paused;
-    setPaused(next);
-    if (next) window.localStorage.setItem(PAUSED_KEY, "1");
-    else window.localStorage.removeItem(PAUSED_KEY);
-  };
 
   const time = renderedAt.slice(11, 19);
   return (
@@ -60,8 +69,7 @@ export function LiveRefresh({ renderedAt, intervalSeconds = 10 }: { renderedAt: 
       </span>
       <button
         type="button"
-        onClick={toggle}
-        aria-pressed={paused}
+        onClick={() => storePaused(!paused)}
         className="rounded-md border border-slate-300 bg-white px-2.5 py-1 text-slate-700 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
       >
         {paused ? "Resume live updates" : "Pause live updates"}

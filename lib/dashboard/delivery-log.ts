@@ -137,10 +137,13 @@ export async function deliveryLog(params: DeliveryLogParams = {}): Promise<Deliv
   return { rows: page, nextBefore: rows.length > pageSize ? (page.at(-1)?.id ?? null) : null };
 }
 
+// A 1 MiB payload pretty-printed with deep nesting can grow several times; this is "no limit".
+const WHOLE_PAYLOAD_CHARS = 64 * 1024 * 1024;
+
 /** One stored event with its whole payload. */
 export async function deliveryEvent(id: bigint): Promise<DeliveryRow | null> {
   const rows = await db().$queryRaw<DeliveryRowRaw[]>`
-    SELECT ${rowColumns(2_000_000)}
+    SELECT ${rowColumns(WHOLE_PAYLOAD_CHARS)}
     FROM webhook_event e CROSS JOIN LATERAL (SELECT jsonb_pretty(e.payload) AS pretty) j
     WHERE e.id = ${id}`;
   return rows[0] ? toDeliveryRow(rows[0]) : null;
