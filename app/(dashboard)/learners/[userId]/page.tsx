@@ -52,7 +52,7 @@ export default async function LearnerPage({ params }: { params: Params }) {
         title={name}
         description={
           <>
-            <span className="font-mono">{learner.userId}</span>
+            {name !== learner.userId ? <span className="font-mono">{learner.userId}</span> : null}
             {learner.email && learner.email !== name ? <> · {learner.email}</> : null}
             <span className="mt-1 block text-xs text-slate-600">
               {learner.enrichedAt
