@@ -160,7 +160,7 @@ export async function run(context: BenchContext): Promise<BenchSection> {
       "a learner-name sort sorts every play; a search scans learner (no pg_trgm: the embedded PGlite lacks it).",
   );
 
-  await db().$disconnect();
+  // The shared client stays open: other sections in this process may use it (the runner exits).
   return { name: "Dashboards", rows, notes };
 }
 
@@ -173,4 +173,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const section = await run({ databaseUrl });
   console.table(section.rows);
   for (const note of section.notes ?? []) console.log(`- ${note}`);
+  const { db } = await import("@/lib/db/client");
+  await db().$disconnect();
 }
