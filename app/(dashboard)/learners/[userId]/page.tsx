@@ -1,0 +1,219 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { FlagBadge, StatusBadge } from "@/components/badges";
+import { EmptyState } from "@/components/connect-instruqt";
+import { DownloadLinks } from "@/components/download-links";
+import { formatDateTime, formatDuration, learnerLabel } from "@/components/format";
+import { PageHeader, Section } from "@/components/page-header";
+import { ProgressBar } from "@/components/progress-bar";
+import { ProgressStrip, ProgressStripLegend } from "@/components/progress-strip";
+import { Timeline } from "@/components/timeline";
+import { requireUser } from "@/lib/auth/guard";
+import { learnerDetail, TIMELINE_LIMIT, type LearnerPlay } from "@/lib/dashboard/learner-detail";
+import { exportHref } from "@/lib/dashboard/page-params";
+import { trackPath } from "@/lib/dashboard/tracks";
+
+export const dynamic = "force-dynamic";
+
+type Params = Promise<{ userId: string }>;
+
+/** Instruqt user ids are opaque strings; a route segment arrives percent-encoded or not. */
+function userIdFrom(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
+  return { title: `Learner ${userIdFrom((await params).userId)}` };
+}
+
+export default async function LearnerPage({ params }: { params: Params }) {
+  await requireUser();
+  const userId = userIdFrom((await params).userId);
+  if (userId.length === 0 || userId.length > 300) notFound();
+  const learner = await learnerDetail(userId);
+  if (!learner) notFound();
+
+  const name = learnerLabel(learner);
+  const sandboxFailures = learner.plays.reduce((sum, play) => sum + play.sandboxFailures, 0);
+
+  return (
+    <>
+      <PageHeader
+        eyebrow={
+          <Link href="/learners" className="text-indigo-800 hover:underline">
+            ← Learners
+          </Link>
+        }
+        title={name}
+        description={
+          <>
+            {name !== learner.userId ? <span className="font-mono">{learner.userId}</span> : null}
+            {learner.email && learner.email !== name ? <> · {learner.email}</> : null}
+            <span className="mt-1 block text-xs text-slate-600">
+              {learner.enrichedAt
+                ? `Name and email from ${learner.enrichmentSource ?? "enrichment"}, ${formatDateTime(learner.enrichedAt)}.`
+                : "Not enriched: Instruqt's webhooks carry no name or email; enrichment adds them for learners who claimed an invite."}
+            </span>
+          </>
+        }
+        actions={
+          <DownloadLinks links={[{ href: exportHref("progress", { user: learner.userId }), label: "Progress CSV" }]} />
+        }
+      />
+
+      <dl className="mb-6 grid grid-cols-2 gap-3 text-sm sm:grid-cols-4" aria-label="Summary">
+        <Fact label="Plays" value={String(learner.plays.length)} />
+        <Fact label="Completed" value={String(learner.plays.filter((play) => play.status === "completed").length)} />
+        <Fact label="First seen" value={formatDateTime(learner.firstSeenAt)} />
+        <Fact label="Last seen" value={formatDateTime(learner.lastSeenAt)} />
+      </dl>
+
+      {sandboxFailures > 0 || learner.reviews.length > 0 ? (
+        <div className="mb-6 flex flex-wrap gap-2" aria-label="Flags">
+          {sandboxFailures > 0 ? (
+            <FlagBadge tone="danger">
+              {sandboxFailures} sandbox failure{sandboxFailures === 1 ? "" : "s"}
+            </FlagBadge>
+          ) : null}
+          {learner.reviews.length > 0 ? (
+            <FlagBadge tone="info">
+              {learner.reviews.length} review{learner.reviews.length === 1 ? "" : "s"}
+            </FlagBadge>
+          ) : null}
+        </div>
+      ) : null}
+
+      <Section id="plays" title="Plays" description="One card per track run, newest activity first." actions={<ProgressStripLegend />}>
+        {learner.plays.length > 0 ? (
+          <ul className="grid gap-3 lg:grid-cols-2">
+            {learner.plays.map((play) => (
+              <PlayCard key={play.participantId} play={play} />
+            ))}
+          </ul>
+        ) : (
+          <EmptyState title="No plays">This learner has events (an invite claim or a review) but has not started a track.</EmptyState>
+        )}
+      </Section>
+
+      {learner.reviews.length > 0 ? (
+        <Section id="reviews" title="Reviews">
+          <ul className="space-y-2">
+            {learner.reviews.map((review) => (
+              <li key={review.id} className="rounded-lg border border-indigo-200 bg-indigo-50/50 p-3 text-sm">
+                <p className="font-medium text-slate-900">
+                  {review.score !== null ? `Score ${review.score}` : "No score"}
+                  {review.trackLabel ? <span className="font-normal text-slate-700"> · {review.trackLabel}</span> : null}
+                  <span className="font-normal text-slate-600"> · {formatDateTime(review.occurredAt)}</span>
+                </p>
+                {review.content ? <p className="mt-1 whitespace-pre-wrap text-slate-800">{review.content}</p> : null}
+              </li>
+            ))}
+          </ul>
+        </Section>
+      ) : null}
+
+      {learner.invites.length > 0 ? (
+        <Section id="invites" title="Invites claimed">
+          <ul className="flex flex-wrap gap-2 text-sm">
+            {learner.invites.map((claim) => (
+              <li key={claim.inviteId} className="rounded-md border border-slate-200 bg-white px-2 py-1">
+                <Link href={`/learners?invite=${encodeURIComponent(claim.inviteId)}`} className="font-mono text-indigo-800 hover:underline">
+                  {claim.inviteId}
+                </Link>
+                {claim.teamSlug ? <span className="text-slate-600"> · {claim.teamSlug}</span> : null}
+                <span className="text-slate-600"> · {formatDateTime(claim.claimedAt)}</span>
+              </li>
+            ))}
+          </ul>
+        </Section>
+      ) : null}
+
+      <Section
+        id="timeline"
+        title="Timeline"
+        description={
+          learner.timelineTruncated
+            ? `The first ${TIMELINE_LIMIT.toLocaleString("en-US")} events, oldest first.`
+            : "Every event, oldest first. Sandbox failures, failed attempts and reviews are flagged."
+        }
+      >
+        {learner.timeline.length > 0 ? <Timeline events={learner.timeline} /> : <EmptyState title="No events" />}
+      </Section>
+    </>
+  );
+}
+
+function Fact({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white p-3">
+      <dt className="text-xs font-medium text-slate-600">{label}</dt>
+      <dd className="mt-0.5 font-medium tabular-nums text-slate-900">{value}</dd>
+    </div>
+  );
+}
+
+function PlayCard({ play }: { play: LearnerPlay }) {
+  const parameters = play.customParameters ? Object.entries(play.customParameters) : [];
+  return (
+    <li className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-participant={play.participantId}>
+      <div className="flex flex-wrap items-start justify-between gap-2">
+        <div className="min-w-0">
+          <h3 className="font-semibold text-slate-900">
+            {play.trackKey ? (
+              <Link href={trackPath(play.trackKey)} className="text-indigo-800 hover:underline">
+                {play.trackLabel}
+              </Link>
+            ) : (
+              (play.trackLabel ?? "Unknown track")
+            )}
+          </h3>
+          <p className="font-mono text-xs text-slate-500">play {play.participantId}</p>
+        </div>
+        <div className="flex flex-wrap items-center gap-2">
+          <StatusBadge status={play.status} />
+          {play.sandboxFailures > 0 ? (
+            <FlagBadge tone="danger">
+              {play.sandboxFailures} sandbox failure{play.sandboxFailures === 1 ? "" : "s"}
+            </FlagBadge>
+          ) : null}
+        </div>
+      </div>
+      <div className="mt-3 space-y-2">
+        <ProgressBar completed={play.challengesCompleted} total={play.totalChallenges} percent={play.progressPercent} />
+        <ProgressStrip cells={play.challenges} />
+      </div>
+      <dl className="mt-3 grid grid-cols-2 gap-x-4 gap-y-1 text-xs text-slate-700 sm:grid-cols-3">
+        <PlayFact label="Started" value={formatDateTime(play.startedAt)} />
+        <PlayFact label={play.status === "completed" ? "Completed" : "Last activity"} value={formatDateTime(play.completedAt ?? play.lastActivityAt)} />
+        <PlayFact label="Time spent" value={formatDuration(play.timeSpentSeconds)} />
+        <PlayFact label="Attempts" value={`${play.attempts} (${play.failedAttempts} failed)`} />
+        <PlayFact label="Skipped" value={String(play.skippedChallenges)} />
+        <PlayFact label="Invite · mode" value={`${play.inviteId ?? "none"} · ${play.mode ?? "?"}`} />
+      </dl>
+      {parameters.length > 0 ? (
+        <p className="mt-2 text-xs text-slate-600">
+          Custom parameters:{" "}
+          {parameters.map(([key, value]) => (
+            <code key={key} className="mr-1 rounded bg-slate-100 px-1 font-mono text-slate-800">
+              {key}={typeof value === "string" ? value : JSON.stringify(value)}
+            </code>
+          ))}
+        </p>
+      ) : null}
+    </li>
+  );
+}
+
+function PlayFact({ label, value }: { label: string; value: string }) {
+  return (
+    <div>
+      <dt className="text-slate-500">{label}</dt>
+      <dd className="font-medium text-slate-800">{value}</dd>
+    </div>
+  );
+}

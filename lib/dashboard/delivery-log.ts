@@ -1,0 +1,189 @@
+import { db, Prisma } from "@/lib/db/client";
+import type { ActivityWindow } from "./time-window";
+
+/**
+ * The delivery log: every stored event as received, newest first, test deliveries included (and
+ * marked), with what became of it; and the requests refused before they became events, counted
+ * per hour and reason in `refused_delivery`.
+ */
+
+export const EVENT_OUTCOMES = ["projected", "unknown_type", "invalid_payload", "test"] as const;
+export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
+
+export const OUTCOME_LABELS: Record<EventOutcome, string> = {
+  projected: "Projected",
+  unknown_type: "Unknown type",
+  invalid_payload: "Invalid payload",
+  test: "Test",
+};
+
+export const DELIVERY_PAGE_SIZE = 50;
+/** Payloads can be up to 1 MiB; a page shows this much of each and links to the whole. */
+export const PAYLOAD_PREVIEW_CHARS = 20_000;
+
+export interface DeliveryLogParams {
+  type?: string;
+  outcome?: EventOutcome;
+  /** By received_at: when Cairn stored it. */
+  window?: ActivityWindow;
+  /** Keyset cursor: only events with a smaller id (older). */
+  before?: bigint;
+  pageSize?: number;
+}
+
+export interface DeliveryRow {
+  id: string;
+  svixId: string;
+  type: string;
+  outcome: EventOutcome;
+  occurredAt: Date | null;
+  timestampRaw: string | null;
+  receivedAt: Date;
+  participantId: string | null;
+  userId: string | null;
+  trackId: string | null;
+  inviteId: string | null;
+  challengeId: string | null;
+  error: string | null;
+  /** Pretty-printed JSON, cut at PAYLOAD_PREVIEW_CHARS. */
+  payloadPreview: string;
+  payloadTruncated: boolean;
+}
+
+export interface DeliveryLogPage {
+  rows: DeliveryRow[];
+  /** Cursor of the next (older) page, or null at the end. */
+  nextBefore: string | null;
+}
+
+interface DeliveryRowRaw {
+  id: string;
+  svix_id: string;
+  type: string;
+  outcome: EventOutcome;
+  occurred_at: Date | null;
+  timestamp_raw: string | null;
+  received_at: Date;
+  participant_id: string | null;
+  user_id: string | null;
+  track_id: string | null;
+  invite_id: string | null;
+  challenge_id: string | null;
+  error: string | null;
+  payload_preview: string;
+  payload_truncated: boolean;
+}
+
+function deliveryConditions(params: DeliveryLogParams): Prisma.Sql {
+  const conditions: Prisma.Sql[] = [];
+  if (params.type !== undefined) conditions.push(Prisma.sql`e.type = ${params.type}`);
+  if (params.outcome !== undefined) conditions.push(Prisma.sql`e.outcome = ${params.outcome}::"EventOutcome"`);
+  if (params.window?.start) conditions.push(Prisma.sql`e.received_at >= ${params.window.start}`);
+  if (params.window?.end) conditions.push(Prisma.sql`e.received_at < ${params.window.end}`);
+  if (params.before !== undefined) conditions.push(Prisma.sql`e.id < ${params.before}`);
+  return conditions.length === 0 ? Prisma.sql`TRUE` : Prisma.join(conditions, " AND ");
+}
+
+// Pretty-printing happens after the page is cut (in the outer query), so a filtered scan that
+// sorts its matches does not print every matching payload first.
+const rowColumns = (previewChars: number) => Prisma.sql`
+  e.id::text AS id, e.svix_id, e.type, e.outcome::text AS outcome, e.occurred_at, e.timestamp_raw, e.received_at,
+  e.participant_id, e.user_id, e.track_id, e.invite_id, e.challenge_id, e.error,
+  left(j.pretty, ${previewChars}::int) AS payload_preview,
+  length(j.pretty) > ${previewChars}::int AS payload_truncated`;
+
+/**
+ * Ordered by id, which follows insertion: received_at can tie (bulk imports share one now()),
+ * and a keyset on the primary key stays one index walk however deep the page.
+ */
+export function deliveryLogQuery(params: DeliveryLogParams): Prisma.Sql {
+  const limit = (params.pageSize ?? DELIVERY_PAGE_SIZE) + 1;
+  return Prisma.sql`
+    SELECT ${rowColumns(PAYLOAD_PREVIEW_CHARS)}
+    FROM (
+      SELECT * FROM webhook_event e
+      WHERE ${deliveryConditions(params)}
+      ORDER BY e.id DESC
+      LIMIT ${limit}
+    ) e
+    CROSS JOIN LATERAL (SELECT jsonb_pretty(e.payload) AS pretty) j
+    ORDER BY e.id DESC`;
+}
+
+function toDeliveryRow(row: DeliveryRowRaw): DeliveryRow {
+  return {
+    id: row.id,
+    svixId: row.svix_id,
+    type: row.type,
+    outcome: row.outcome,
+    occurredAt: row.occurred_at,
+    timestampRaw: row.timestamp_raw,
+    receivedAt: row.received_at,
+    participantId: row.participant_id,
+    userId: row.user_id,
+    trackId: row.track_id,
+    inviteId: row.invite_id,
+    challengeId: row.challenge_id,
+    error: row.error,
+    payloadPreview: row.payload_preview,
+    payloadTruncated: row.payload_truncated,
+  };
+}
+
+export async function deliveryLog(params: DeliveryLogParams = {}): Promise<DeliveryLogPage> {
+  const pageSize = params.pageSize ?? DELIVERY_PAGE_SIZE;
+  const rows = await db().$queryRaw<DeliveryRowRaw[]>(deliveryLogQuery({ ...params, pageSize }));
+  const page = rows.slice(0, pageSize).map(toDeliveryRow);
+  return { rows: page, nextBefore: rows.length > pageSize ? (page.at(-1)?.id ?? null) : null };
+}
+
+// A 1 MiB payload pretty-printed with deep nesting can grow several times; this is "no limit".
+const WHOLE_PAYLOAD_CHARS = 64 * 1024 * 1024;
+
+/** One stored event with its whole payload. */
+export async function deliveryEvent(id: bigint): Promise<DeliveryRow | null> {
+  const rows = await db().$queryRaw<DeliveryRowRaw[]>`
+    SELECT ${rowColumns(WHOLE_PAYLOAD_CHARS)}
+    FROM webhook_event e CROSS JOIN LATERAL (SELECT jsonb_pretty(e.payload) AS pretty) j
+    WHERE e.id = ${id}`;
+  return rows[0] ? toDeliveryRow(rows[0]) : null;
+}
+
+/**
+ * Every event type stored so far, known or not, for the type filter. A loose index scan over
+ * (type, received_at): one index probe per distinct type instead of a pass over every event.
+ */
+export async function eventTypesSeen(limit = 200): Promise<string[]> {
+  const rows = await db().$queryRaw<{ type: string }[]>`
+    WITH RECURSIVE types AS (
+      (SELECT type FROM webhook_event ORDER BY type LIMIT 1)
+      UNION ALL
+      SELECT (SELECT w.type FROM webhook_event w WHERE w.type > types.type ORDER BY w.type LIMIT 1)
+      FROM types WHERE types.type IS NOT NULL
+    )
+    SELECT type FROM types WHERE type IS NOT NULL LIMIT ${limit}`;
+  return rows.map((row) => row.type);
+}
+
+export const REFUSED_WINDOWS = { "24h": 24, "7d": 24 * 7, "30d": 24 * 30 } as const;
+export type RefusedWindow = keyof typeof REFUSED_WINDOWS;
+
+export interface RefusedCount {
+  reason: string;
+  count: number;
+  lastSeenAt: Date;
+}
+
+/** Refused requests per reason over the last `hours` hours (whole hours, as they are counted). */
+export async function refusedDeliveries(hours: number, now = new Date()): Promise<RefusedCount[]> {
+  const currentHour = new Date(now);
+  currentHour.setUTCMinutes(0, 0, 0);
+  const since = new Date(currentHour.getTime() - (hours - 1) * 3_600_000);
+  const rows = await db().$queryRaw<{ reason: string; count: number; last_seen_at: Date }[]>`
+    SELECT reason, sum(count)::int AS count, max(last_seen_at) AS last_seen_at
+    FROM refused_delivery
+    WHERE hour >= ${since}
+    GROUP BY reason
+    ORDER BY count DESC, reason`;
+  return rows.map((row) => ({ reason: row.reason, count: row.count, lastSeenAt: row.last_seen_at }));
+}

@@ -1,0 +1,194 @@
+import { db, Prisma } from "@/lib/db/client";
+import { playConditions, type PlayFilters, type PlayStatus } from "./play-filters";
+import { trackKeySql } from "./tracks";
+
+/**
+ * One row per play (a learner's run of a track), filtered, sorted and paginated in SQL. The
+ * learners page lists them for every track, the track page for one.
+ */
+
+export const PLAY_SORTS = ["activity", "started", "progress", "learner", "track", "status"] as const;
+export type PlaySort = (typeof PLAY_SORTS)[number];
+export const SORT_DIRECTIONS = ["asc", "desc"] as const;
+export type SortDirection = (typeof SORT_DIRECTIONS)[number];
+
+export const DEFAULT_PAGE_SIZE = 50;
+
+export interface PlayListParams {
+  filters: PlayFilters;
+  sort?: PlaySort;
+  direction?: SortDirection;
+  /** 1-based; a page past the end shows the last one. */
+  page?: number;
+  pageSize?: number;
+}
+
+export interface PlayRow {
+  participantId: string;
+  userId: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  trackId: string | null;
+  trackKey: string | null;
+  trackSlug: string | null;
+  inviteId: string | null;
+  mode: string | null;
+  status: PlayStatus;
+  challengesCompleted: number;
+  totalChallenges: number | null;
+  progressPercent: number | null;
+  attempts: number;
+  failedAttempts: number;
+  skippedChallenges: number;
+  sandboxFailures: number;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  lastActivityAt: Date | null;
+  timeSpentSeconds: number;
+}
+
+export interface PlayPage {
+  rows: PlayRow[];
+  total: number;
+  page: number;
+  pageCount: number;
+  pageSize: number;
+  sort: PlaySort;
+  direction: SortDirection;
+}
+
+interface SortSpec {
+  expression: Prisma.Sql;
+  /** Joins the sort needs before the page is cut. */
+  needsLearner?: boolean;
+  needsTrack?: boolean;
+  /** Plays whose value is unknown go last either way (progress of a track of unknown length). */
+  nullsLast?: boolean;
+}
+
+// last_activity_at and started_at are never null once a play has an event, so their plain
+// ORDER BY matches the b-tree indexes on them (a NULLS LAST on a descending scan would not).
+const SORTS: Record<PlaySort, SortSpec> = {
+  activity: { expression: Prisma.sql`p.last_activity_at` },
+  started: { expression: Prisma.sql`p.started_at` },
+  progress: { expression: Prisma.sql`p.progress_percent`, nullsLast: true },
+  learner: {
+    expression: Prisma.sql`lower(coalesce(nullif(concat_ws(' ', l.first_name, l.last_name), ''), l.email, p.user_id))`,
+    needsLearner: true,
+    nullsLast: true,
+  },
+  track: { expression: Prisma.sql`coalesce(t.slug, p.track_slug, p.track_id)`, needsTrack: true, nullsLast: true },
+  status: { expression: Prisma.sql`p.status` },
+};
+
+function orderBy(spec: SortSpec, direction: SortDirection, key: Prisma.Sql, id: Prisma.Sql): Prisma.Sql {
+  const dir = direction === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
+  const nulls = spec.nullsLast ? Prisma.sql` NULLS LAST` : Prisma.empty;
+  return Prisma.sql`${key} ${dir}${nulls}, ${id} ${dir}`;
+}
+
+/** The query for one page of plays; exported for the benchmark's EXPLAIN. */
+export function playPageQuery(filters: PlayFilters, sort: PlaySort, direction: SortDirection, limit: number, offset: number) {
+  const spec = SORTS[sort];
+  const joins = Prisma.sql`${spec.needsLearner ? Prisma.sql`LEFT JOIN learner l ON l.id = p.user_id` : Prisma.empty}
+    ${spec.needsTrack ? Prisma.sql`LEFT JOIN track t ON t.id = p.track_id` : Prisma.empty}`;
+  // The page is cut from `participant` alone and joined for display afterwards, so a deep page
+  // costs an index walk, not a learner lookup per skipped row.
+  return Prisma.sql`
+    WITH page AS (
+      SELECT p.id, ${spec.expression} AS sort_key
+      FROM participant p ${joins}
+      WHERE ${playConditions(filters)}
+      ORDER BY ${orderBy(spec, direction, spec.expression, Prisma.sql`p.id`)}
+      LIMIT ${limit} OFFSET ${offset}
+    )
+    SELECT p.id AS participant_id, p.user_id, l.first_name, l.last_name, l.email,
+           p.track_id, ${trackKeySql(Prisma.sql`p.track_id`)} AS track_key,
+           coalesce(t.slug, p.track_slug) AS track_slug,
+           p.invite_id, p.mode, p.status::text AS status, p.challenges_completed,
+           coalesce(p.total_challenges, t.total_challenges) AS total_challenges, p.progress_percent,
+           p.attempts, p.failed_attempts, p.skipped_challenges, p.sandbox_failures,
+           p.started_at, p.completed_at, p.last_activity_at, p.time_spent_seconds
+    FROM page
+    JOIN participant p ON p.id = page.id
+    LEFT JOIN learner l ON l.id = p.user_id
+    LEFT JOIN track t ON t.id = p.track_id
+    ORDER BY ${orderBy(spec, direction, Prisma.sql`page.sort_key`, Prisma.sql`p.id`)}`;
+}
+
+export function playCountQuery(filters: PlayFilters): Prisma.Sql {
+  return Prisma.sql`SELECT count(*)::int AS total FROM participant p WHERE ${playConditions(filters)}`;
+}
+
+interface PlayRowRaw {
+  participant_id: string;
+  user_id: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  track_id: string | null;
+  track_key: string | null;
+  track_slug: string | null;
+  invite_id: string | null;
+  mode: string | null;
+  status: PlayStatus;
+  challenges_completed: number;
+  total_challenges: number | null;
+  progress_percent: number | null;
+  attempts: number;
+  failed_attempts: number;
+  skipped_challenges: number;
+  sandbox_failures: number;
+  started_at: Date | null;
+  completed_at: Date | null;
+  last_activity_at: Date | null;
+  time_spent_seconds: number;
+}
+
+function toPlayRow(row: PlayRowRaw): PlayRow {
+  return {
+    participantId: row.participant_id,
+    userId: row.user_id,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    email: row.email,
+    trackId: row.track_id,
+    trackKey: row.track_key,
+    trackSlug: row.track_slug,
+    inviteId: row.invite_id,
+    mode: row.mode,
+    status: row.status,
+    challengesCompleted: row.challenges_completed,
+    totalChallenges: row.total_challenges,
+    progressPercent: row.progress_percent,
+    attempts: row.attempts,
+    failedAttempts: row.failed_attempts,
+    skippedChallenges: row.skipped_challenges,
+    sandboxFailures: row.sandbox_failures,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    lastActivityAt: row.last_activity_at,
+    timeSpentSeconds: row.time_spent_seconds,
+  };
+}
+
+export async function listPlays(params: PlayListParams): Promise<PlayPage> {
+  const sort = params.sort ?? "activity";
+  const direction = params.direction ?? "desc";
+  const pageSize = params.pageSize ?? DEFAULT_PAGE_SIZE;
+  const requested = Math.max(1, Math.floor(params.page ?? 1));
+  const fetchPage = (page: number) =>
+    db().$queryRaw<PlayRowRaw[]>(playPageQuery(params.filters, sort, direction, pageSize, (page - 1) * pageSize));
+
+  // Count and page in parallel; only a page past the end needs a second round trip.
+  const [counted, firstTry] = await Promise.all([
+    db().$queryRaw<{ total: number }[]>(playCountQuery(params.filters)),
+    fetchPage(requested),
+  ]);
+  const total = counted[0]?.total ?? 0;
+  const pageCount = Math.max(1, Math.ceil(total / pageSize));
+  const page = Math.min(requested, pageCount);
+  const rows = page === requested ? firstTry : await fetchPage(page);
+  return { rows: rows.map(toPlayRow), total, page, pageCount, pageSize, sort, direction };
+}

@@ -1,0 +1,222 @@
+import { db, Prisma } from "@/lib/db/client";
+import { challengePositions } from "./challenge-positions";
+import { playConditions, type PlayFilters } from "./play-filters";
+
+/**
+ * Where learners of one track get stuck: per challenge, how many plays reached it and completed
+ * it, how long completing it took, how many tries it needed. Read from the projection
+ * (`challenge_progress` joined to the plays the filters select), aggregated in SQL.
+ *
+ * Meanings: a play *reached* a challenge when its status there is in_progress or completed (a
+ * challenge that was only set up by the platform, or skipped over, was not reached); *completed*
+ * is a real completion, never a skip; *drop-off* is reached − completed: plays that got to the
+ * challenge and have not (yet) completed it.
+ */
+
+/** Failed attempts before success are bucketed 0, 1, … and this many or more. */
+export const MAX_FAILED_BUCKET = 5;
+export const MOST_FAILED_LIMIT = 5;
+
+export interface ChallengeStep {
+  index: number;
+  /** Position shown to people: 1-based (a track whose payloads count from 1 keeps its numbers). */
+  position: number;
+  challengeId: string | null;
+  reached: number;
+  completed: number;
+  skipped: number;
+  dropOff: number;
+  /** dropOff / reached, 0–1; null when nobody reached it. */
+  dropOffRate: number | null;
+  attempts: number;
+  failedAttempts: number;
+  /** Plays with at least one failed attempt here. */
+  playsWithFailures: number;
+  /** Median seconds from starting to completing it, over plays that completed it. */
+  medianSecondsToComplete: number | null;
+}
+
+export interface AttemptsBucket {
+  /** Failed attempts before the success; the last bucket means "this many or more". */
+  failedBefore: number;
+  orMore: boolean;
+  challenges: number;
+}
+
+export interface TrackFunnel {
+  plays: number;
+  started: number;
+  inProgress: number;
+  completions: number;
+  stopped: number;
+  completionRate: number | null;
+  medianCompletionSeconds: number | null;
+  challenges: ChallengeStep[];
+  attemptsBeforeSuccess: AttemptsBucket[];
+  /** Challenges with failed attempts, most failed first. */
+  mostFailed: ChallengeStep[];
+}
+
+function scopedConditions(trackId: string, filters: PlayFilters): Prisma.Sql {
+  return playConditions({ ...filters, trackId });
+}
+
+export function funnelStepsQuery(trackId: string, filters: PlayFilters): Prisma.Sql {
+  return Prisma.sql`
+    SELECT cp.challenge_index AS index,
+           mode() WITHIN GROUP (ORDER BY cp.challenge_id) AS challenge_id,
+           count(*) FILTER (WHERE cp.status IN ('in_progress', 'completed'))::int AS reached,
+           count(*) FILTER (WHERE cp.status = 'completed')::int AS completed,
+           count(*) FILTER (WHERE cp.status = 'skipped')::int AS skipped,
+           coalesce(sum(cp.attempts), 0)::int AS attempts,
+           coalesce(sum(cp.failed_attempts), 0)::int AS failed_attempts,
+           count(*) FILTER (WHERE cp.failed_attempts > 0)::int AS plays_with_failures,
+           (percentile_cont(0.5) WITHIN GROUP (ORDER BY cp.seconds_in_challenge)
+              FILTER (WHERE cp.status = 'completed' AND cp.seconds_in_challenge IS NOT NULL))::float8 AS median_seconds
+    FROM challenge_progress cp
+    JOIN participant p ON p.id = cp.participant_id
+    WHERE cp.track_id = ${trackId} AND ${scopedConditions(trackId, filters)}
+    GROUP BY cp.challenge_index
+    ORDER BY cp.challenge_index`;
+}
+
+export function attemptsBeforeSuccessQuery(trackId: string, filters: PlayFilters): Prisma.Sql {
+  return Prisma.sql`
+    SELECT least(cp.failed_attempts, ${MAX_FAILED_BUCKET}::int) AS failed_before, count(*)::int AS challenges
+    FROM challenge_progress cp
+    JOIN participant p ON p.id = cp.participant_id
+    WHERE cp.track_id = ${trackId} AND cp.status = 'completed' AND ${scopedConditions(trackId, filters)}
+    GROUP BY 1
+    ORDER BY 1`;
+}
+
+export function trackPlaysSummaryQuery(trackId: string, filters: PlayFilters): Prisma.Sql {
+  return Prisma.sql`
+    SELECT count(*)::int AS plays,
+           count(*) FILTER (WHERE p.status = 'started')::int AS started,
+           count(*) FILTER (WHERE p.status = 'in_progress')::int AS in_progress,
+           count(*) FILTER (WHERE p.status = 'completed')::int AS completions,
+           count(*) FILTER (WHERE p.status = 'stopped')::int AS stopped,
+           (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM p.completed_at - p.started_at))
+              FILTER (WHERE p.status = 'completed' AND p.started_at IS NOT NULL AND p.completed_at IS NOT NULL))::float8
+             AS median_completion_seconds
+    FROM participant p
+    WHERE ${scopedConditions(trackId, filters)}`;
+}
+
+interface StepRow {
+  index: number;
+  challenge_id: string | null;
+  reached: number;
+  completed: number;
+  skipped: number;
+  attempts: number;
+  failed_attempts: number;
+  plays_with_failures: number;
+  median_seconds: number | null;
+}
+
+interface SummaryRow {
+  plays: number;
+  started: number;
+  in_progress: number;
+  completions: number;
+  stopped: number;
+  median_completion_seconds: number | null;
+}
+
+/** Every challenge position of the track, with zeros where nobody got to it. */
+function completeSteps(rows: StepRow[], totalChallenges: number | null): ChallengeStep[] {
+  const byIndex = new Map(rows.map((row) => [row.index, row]));
+  const positions = challengePositions(byIndex.keys(), totalChallenges);
+  return positions.indexes.map((index) => {
+    const row = byIndex.get(index);
+    const reached = row?.reached ?? 0;
+    const completed = row?.completed ?? 0;
+    const dropOff = Math.max(0, reached - completed);
+    return {
+      index,
+      position: positions.position(index),
+      challengeId: row?.challenge_id ?? null,
+      reached,
+      completed,
+      skipped: row?.skipped ?? 0,
+      dropOff,
+      dropOffRate: reached > 0 ? dropOff / reached : null,
+      attempts: row?.attempts ?? 0,
+      failedAttempts: row?.failed_attempts ?? 0,
+      playsWithFailures: row?.plays_with_failures ?? 0,
+      medianSecondsToComplete: row?.median_seconds ?? null,
+    };
+  });
+}
+
+function completeBuckets(rows: { failed_before: number; challenges: number }[]): AttemptsBucket[] {
+  const byBucket = new Map(rows.map((row) => [row.failed_before, row.challenges]));
+  return Array.from({ length: MAX_FAILED_BUCKET + 1 }, (_, failedBefore) => ({
+    failedBefore,
+    orMore: failedBefore === MAX_FAILED_BUCKET,
+    challenges: byBucket.get(failedBefore) ?? 0,
+  }));
+}
+
+export async function trackFunnel(
+  track: { id: string; totalChallenges: number | null },
+  filters: PlayFilters = {},
+): Promise<TrackFunnel> {
+  const [summaryRows, stepRows, bucketRows] = await Promise.all([
+    db().$queryRaw<SummaryRow[]>(trackPlaysSummaryQuery(track.id, filters)),
+    db().$queryRaw<StepRow[]>(funnelStepsQuery(track.id, filters)),
+    db().$queryRaw<{ failed_before: number; challenges: number }[]>(attemptsBeforeSuccessQuery(track.id, filters)),
+  ]);
+  const summary = summaryRows[0]!;
+  const challenges = completeSteps(stepRows, track.totalChallenges);
+  const mostFailed = challenges
+    .filter((step) => step.failedAttempts > 0)
+    .sort((a, b) => b.failedAttempts - a.failedAttempts || a.index - b.index)
+    .slice(0, MOST_FAILED_LIMIT);
+  return {
+    plays: summary.plays,
+    started: summary.started,
+    inProgress: summary.in_progress,
+    completions: summary.completions,
+    stopped: summary.stopped,
+    completionRate: summary.plays > 0 ? summary.completions / summary.plays : null,
+    medianCompletionSeconds: summary.median_completion_seconds,
+    challenges,
+    attemptsBeforeSuccess: completeBuckets(bucketRows),
+    mostFailed,
+  };
+}
+
+export interface TrackFilterOptions {
+  invites: string[];
+  modes: string[];
+  customParameterKeys: string[];
+}
+
+const OPTION_LIMIT = 200;
+
+/** What the track's plays carry, to offer as filter choices. */
+export async function trackFilterOptions(trackId: string): Promise<TrackFilterOptions> {
+  const [invites, modes, keys] = await Promise.all([
+    db().$queryRaw<{ value: string }[]>`
+      SELECT DISTINCT p.invite_id AS value FROM participant p
+      WHERE p.track_id = ${trackId} AND p.invite_id IS NOT NULL
+      ORDER BY 1 LIMIT ${OPTION_LIMIT}`,
+    db().$queryRaw<{ value: string }[]>`
+      SELECT DISTINCT p.mode AS value FROM participant p
+      WHERE p.track_id = ${trackId} AND p.mode IS NOT NULL
+      ORDER BY 1 LIMIT ${OPTION_LIMIT}`,
+    db().$queryRaw<{ value: string }[]>`
+      SELECT DISTINCT k.key AS value
+      FROM participant p, jsonb_object_keys(p.custom_parameters) AS k(key)
+      WHERE p.track_id = ${trackId} AND jsonb_typeof(p.custom_parameters) = 'object'
+      ORDER BY 1 LIMIT ${OPTION_LIMIT}`,
+  ]);
+  return {
+    invites: invites.map((row) => row.value),
+    modes: modes.map((row) => row.value),
+    customParameterKeys: keys.map((row) => row.value),
+  };
+}

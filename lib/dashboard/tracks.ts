@@ -1,0 +1,144 @@
+import { db, Prisma } from "@/lib/db/client";
+
+/**
+ * Tracks as the dashboards name and summarise them. A track's URL key is its slug, or its id
+ * when it has no slug or the slug would be ambiguous (two tracks with one slug, or a slug equal
+ * to another track's id), so every key leads to exactly one track.
+ */
+
+/** The URL key of the track row aliased `t`, falling back to `fallbackId` when there is no row. */
+export function trackKeySql(fallbackId: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`CASE
+    WHEN t.slug IS NOT NULL AND NOT EXISTS (
+      SELECT 1 FROM track t2 WHERE t2.id <> t.id AND (t2.slug = t.slug OR t2.id = t.slug))
+    THEN t.slug ELSE ${fallbackId} END`;
+}
+
+export function trackPath(key: string): string {
+  return `/tracks/${encodeURIComponent(key)}`;
+}
+
+export interface TrackSummary {
+  id: string;
+  key: string;
+  slug: string | null;
+  totalChallenges: number | null;
+  /** Plays of the track: every play is one start. */
+  plays: number;
+  completions: number;
+  /** Plays by status (the projection's meanings): no challenge started yet / working / stopped. */
+  started: number;
+  inProgress: number;
+  stopped: number;
+  /** completions / plays, 0–1; null without plays. */
+  completionRate: number | null;
+  /** Median of completed_at − started_at over completed plays, in seconds. */
+  medianCompletionSeconds: number | null;
+  lastActivityAt: Date | null;
+}
+
+interface TrackSummaryRow {
+  id: string;
+  key: string;
+  slug: string | null;
+  total_challenges: number | null;
+  plays: number;
+  completions: number;
+  started: number;
+  in_progress: number;
+  stopped: number;
+  median_completion_seconds: number | null;
+  last_activity_at: Date | null;
+}
+
+/**
+ * Every track with plays, most recently active first. Aggregated from `participant` (the
+ * projection), grouped by track; tracks seen only through sandbox events have no `track` row and
+ * are still listed by id.
+ */
+export function trackSummariesQuery(): Prisma.Sql {
+  return Prisma.sql`
+    WITH counts AS (
+      SELECT p.track_id,
+             count(*)::int AS plays,
+             count(*) FILTER (WHERE p.status = 'completed')::int AS completions,
+             count(*) FILTER (WHERE p.status = 'started')::int AS started,
+             count(*) FILTER (WHERE p.status = 'in_progress')::int AS in_progress,
+             count(*) FILTER (WHERE p.status = 'stopped')::int AS stopped,
+             (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM p.completed_at - p.started_at))
+                FILTER (WHERE p.status = 'completed' AND p.started_at IS NOT NULL AND p.completed_at IS NOT NULL))::float8
+               AS median_completion_seconds,
+             max(p.last_activity_at) AS last_activity_at,
+             max(p.total_challenges) AS total_challenges,
+             max(p.track_slug) AS track_slug
+      FROM participant p
+      WHERE p.track_id IS NOT NULL
+      GROUP BY p.track_id
+    )
+    SELECT c.track_id AS id,
+           ${trackKeySql(Prisma.sql`c.track_id`)} AS key,
+           coalesce(t.slug, c.track_slug) AS slug,
+           coalesce(t.total_challenges, c.total_challenges) AS total_challenges,
+           c.plays, c.completions, c.started, c.in_progress, c.stopped,
+           c.median_completion_seconds,
+           c.last_activity_at
+    FROM counts c
+    LEFT JOIN track t ON t.id = c.track_id
+    ORDER BY c.last_activity_at DESC NULLS LAST, c.track_id`;
+}
+
+export async function trackSummaries(): Promise<TrackSummary[]> {
+  const rows = await db().$queryRaw<TrackSummaryRow[]>(trackSummariesQuery());
+  return rows.map((row) => ({
+    id: row.id,
+    key: row.key,
+    slug: row.slug,
+    totalChallenges: row.total_challenges,
+    plays: row.plays,
+    completions: row.completions,
+    started: row.started,
+    inProgress: row.in_progress,
+    stopped: row.stopped,
+    completionRate: row.plays > 0 ? row.completions / row.plays : null,
+    medianCompletionSeconds: row.median_completion_seconds,
+    lastActivityAt: row.last_activity_at,
+  }));
+}
+
+export interface TrackRef {
+  id: string;
+  key: string;
+  slug: string | null;
+  totalChallenges: number | null;
+}
+
+/**
+ * The track a URL key names: a track id first, then a slug (the most recently seen track with
+ * it), then the id of a track known only from its plays.
+ */
+export async function findTrack(key: string): Promise<TrackRef | null> {
+  const rows = await db().$queryRaw<{ id: string; key: string; slug: string | null; total_challenges: number | null }[]>`
+    SELECT t.id, ${trackKeySql(Prisma.sql`t.id`)} AS key, t.slug, t.total_challenges
+    FROM track t
+    WHERE t.id = ${key} OR t.slug = ${key}
+    ORDER BY (t.id = ${key}) DESC, t.last_seen_at DESC NULLS LAST
+    LIMIT 1`;
+  const row = rows[0];
+  if (row) return { id: row.id, key: row.key, slug: row.slug, totalChallenges: row.total_challenges };
+
+  const plays = await db().$queryRaw<{ total_challenges: number | null }[]>`
+    SELECT max(p.total_challenges) AS total_challenges FROM participant p
+    WHERE p.track_id = ${key}
+    HAVING count(*) > 0`;
+  if (plays.length === 0) return null;
+  return { id: key, key, slug: null, totalChallenges: plays[0]!.total_challenges };
+}
+
+/** Track choices for filter menus: key and label, by label. */
+export async function trackOptions(): Promise<{ key: string; id: string; label: string }[]> {
+  const rows = await db().$queryRaw<{ id: string; key: string; slug: string | null }[]>`
+    SELECT t.id, ${trackKeySql(Prisma.sql`t.id`)} AS key, t.slug
+    FROM track t
+    ORDER BY coalesce(t.slug, t.id)`;
+  return rows.map((row) => ({ key: row.key, id: row.id, label: row.slug ?? row.id }));
+}
