@@ -5,9 +5,9 @@ import { emailAddress } from "@/lib/email";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { decoyPasswordHash, verifyPassword } from "./password";
-import { consumeRateLimit } from "./rate-limit";
+import { isRateLimited, recordFailure, resetRateLimit } from "./rate-limit";
 
-/** Sign-in attempts allowed per window, per account and per client address. */
+/** Failed sign-ins allowed per window, per account and per client address. */
 export const SIGN_IN_LIMITS = { perAccount: 10, perAddress: 50, windowSeconds: 15 * 60 } as const;
 
 const credentialsSchema = z.object({
@@ -46,17 +46,26 @@ export function authOptions(): AuthOptions {
           if (!parsed.success) return null;
           const { email, password } = parsed.data;
           const address = clientAddress(request?.headers as Record<string, unknown> | undefined);
-          const [accountOk, addressOk] = await Promise.all([
-            consumeRateLimit(`signin:account:${email}`, SIGN_IN_LIMITS.perAccount, SIGN_IN_LIMITS.windowSeconds),
-            consumeRateLimit(`signin:address:${address}`, SIGN_IN_LIMITS.perAddress, SIGN_IN_LIMITS.windowSeconds),
+          const accountKey = `signin:account:${email}`;
+          const addressKey = `signin:address:${address}`;
+          const { perAccount, perAddress, windowSeconds } = SIGN_IN_LIMITS;
+          const [accountLimited, addressLimited] = await Promise.all([
+            isRateLimited(accountKey, perAccount, windowSeconds),
+            isRateLimited(addressKey, perAddress, windowSeconds),
           ]);
-          if (!accountOk || !addressOk) throw new RateLimitedError();
+          if (accountLimited || addressLimited) throw new RateLimitedError();
 
           const user = await db().user.findUnique({ where: { email } });
           // Unknown and disabled accounts cost a password check too, so timing does not tell them apart.
           const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
-          if (!user || !valid || user.disabledAt) return null;
-          await db().user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
+          if (!user || !valid || user.disabledAt) {
+            await Promise.all([recordFailure(accountKey, windowSeconds), recordFailure(addressKey, windowSeconds)]);
+            return null;
+          }
+          await Promise.all([
+            resetRateLimit(accountKey),
+            db().user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } }),
+          ]);
           return { id: user.id, email: user.email, name: user.name, role: user.role };
         },
       }),
