@@ -19,7 +19,8 @@ export interface ExportFilter {
   statuses?: PlayStatus[];
   /** last_activity_at ≥ from: an ISO 8601 instant with an explicit zone, for PostgreSQL to parse. */
   from?: string;
-  /** last_activity_at ≤ at (inclusive) or < at (exclusive, the day after a date-only `to`). */
+  /** first_activity_at ≤ at (inclusive) or < at (exclusive, the day after a date-only `to`): with
+   * `from`, the play's activity overlaps the window. */
   to?: { at: string; inclusive: boolean };
 }
 

@@ -44,7 +44,9 @@ function playConditions(filter: ExportFilter, binds: Binds): string[] {
   if (filter.statuses !== undefined) conditions.push(`p.status = ANY(${binds.add(filter.statuses)}::"PlayStatus"[])`);
   if (filter.from !== undefined) conditions.push(`p.last_activity_at >= ${binds.add(filter.from)}::timestamptz`);
   if (filter.to !== undefined) {
-    conditions.push(`p.last_activity_at ${filter.to.inclusive ? "<=" : "<"} ${binds.add(filter.to.at)}::timestamptz`);
+    // The activity window selects plays whose activity [first, last] overlaps it, as the dashboards
+    // do, so a download carries exactly the plays the page showed.
+    conditions.push(`p.first_activity_at ${filter.to.inclusive ? "<=" : "<"} ${binds.add(filter.to.at)}::timestamptz`);
   }
   return conditions;
 }

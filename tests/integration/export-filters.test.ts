@@ -116,13 +116,15 @@ describe("filters", () => {
     expect(await participants("progress", "user=expf_ua&status=completed")).toEqual(["expf_p1", "expf_p5"]);
   });
 
-  it("from and to bound last_activity_at, inclusive; a date-only to covers its whole day", async () => {
+  it("from and to select plays whose activity overlaps the window, inclusive; a date-only to covers its whole day", async () => {
     const q = (window: string) => participants("progress", `track=filters-one&${window}`);
     expect(await q("from=2024-04-02T10:00:00Z")).toEqual(["expf_p2", "expf_p3", "expf_p4"]);
     expect(await q("from=2024-04-02T10:00:00.001Z")).toEqual(["expf_p3", "expf_p4"]);
     expect(await q("to=2024-04-02T10:00:00Z")).toEqual(["expf_p1", "expf_p2"]);
-    expect(await q("to=2024-04-03")).toEqual(["expf_p1", "expf_p2", "expf_p3"]); // 23:59:59.5 is still the 3rd
-    expect(await q("from=2024-04-02&to=2024-04-03")).toEqual(["expf_p2", "expf_p3"]);
+    // p4 ran from 23:50 on the 3rd to midnight: it was active on the 3rd.
+    expect(await q("to=2024-04-03")).toEqual(["expf_p1", "expf_p2", "expf_p3", "expf_p4"]);
+    expect(await q("to=2024-04-03T23:49:59Z")).toEqual(["expf_p1", "expf_p2"]); // p3 began at 23:49:59.5
+    expect(await q("from=2024-04-02&to=2024-04-03")).toEqual(["expf_p2", "expf_p3", "expf_p4"]);
     expect(await q("from=2024-04-04")).toEqual(["expf_p4"]);
     // The same instants written with an offset.
     expect(await q("from=2024-04-02T12:00:00%2B02:00&to=2024-04-02T06:00:00-04:00")).toEqual(["expf_p2"]);
