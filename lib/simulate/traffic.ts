@@ -204,7 +204,11 @@ export function simulatePlay(rng: Random, world: World, learner: SimLearner, tra
     advance(rng.logNormal(20, 0.6));
   }
 
+  // A budget cuts the play short (see below); generating far past it would be wasted work.
+  const budget = options.maxEvents === undefined ? Infinity : Math.max(1, options.maxEvents - related.length);
+  const overBudget = () => events.length > budget;
   const emit = (type: EventType, extra: Record<string, unknown> = {}) => {
+    if (overBudget()) return;
     const at = stamp();
     const payload: SimPayload = {
       type,
@@ -259,14 +263,14 @@ export function simulatePlay(rng: Random, world: World, learner: SimLearner, tra
     emit("sandbox.created");
     advance(rng.logNormal(2, 0.4));
     emit("track.started");
-    play: for (let index = 0; index < total; ) {
+    play: for (let index = 0; index < total && !overBudget(); ) {
       const challenge = track.challenges[index]!;
       emit("track.challenge_setup", challengeFields(index));
       advance(rng.logNormal(4, 0.4));
       emit("track.challenge_started", challengeFields(index));
       let failures = 0;
       let next = index + 1;
-      for (;;) {
+      while (!overBudget()) {
         advance(bot ? rng.logNormal(20, 0.3) : rng.logNormal(150 * (1 + challenge.difficulty * 2), 0.8));
         const failProbability = bot ? 0.02 : Math.min(0.9, challenge.difficulty * (1.4 - learner.skill));
         if (!rng.chance(failProbability)) {
@@ -312,9 +316,8 @@ export function simulatePlay(rng: Random, world: World, learner: SimLearner, tra
     }
   }
 
-  // A budget cuts the play short: still running, or stopped by a timeout a while later.
-  const budget = options.maxEvents === undefined ? Infinity : Math.max(1, options.maxEvents - related.length);
-  if (events.length > budget) {
+  // Cut at the budget: still running, or stopped by a timeout a while later.
+  if (overBudget()) {
     const stopLater = budget >= 2 && rng.chance(0.7);
     events.length = stopLater ? budget - 1 : budget;
     outcome = "abandoned";
