@@ -72,7 +72,10 @@ export async function storeDelivery(delivery: Delivery): Promise<StoreResult> {
 }
 
 async function project(tx: Tx, event: InstruqtEvent, occurredAt: Date | null): Promise<void> {
-  await applyDirectoryEvent(tx, event, occurredAt);
   const participantId = "participant_id" in event ? event.participant_id : null;
   if (typeof participantId === "string" && occurredAt) await recomputePlay(tx, participantId);
+  // Last, just before the commit: every event of a track upserts the same track row (and of a
+  // learner, the same learner row), and that row stays locked until the transaction ends. Taken
+  // first, the lock was held through the whole recompute and serialised a track's deliveries.
+  await applyDirectoryEvent(tx, event, occurredAt);
 }
