@@ -18,6 +18,17 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
+describe("the fault-test stack", () => {
+  it("is the app on a real PostgreSQL server of its own, not the embedded PGlite", async () => {
+    const [row] = await cluster.query<{ version: string; port: number }>("SELECT version(), current_setting('port')::int AS port");
+    expect(row!.version).toMatch(/^PostgreSQL \d+/);
+    expect(row!.version).not.toMatch(/wasm|emscripten/i);
+    expect(row!.port).toBe(cluster.port);
+    expect(app.output()).toContain("Using the PostgreSQL database from DATABASE_URL");
+    expect(app.output()).not.toContain("PGlite");
+  });
+});
+
 describe("20 concurrent deliveries of one svix-id", () => {
   it("stores one row, projects it once and acknowledges all twenty", async () => {
     const traffic = faultTraffic("duplicates", 5);
