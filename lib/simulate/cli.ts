@@ -104,6 +104,7 @@ export function formatSummary(summary: SendSummary): string {
       .join(", ") || "none";
   const { latencyMs: l } = summary;
   return [
+    ...(summary.stopped ? ["stopped early: Cairn refused a delivery (see below)"] : []),
     `sent        ${summary.sent} deliveries in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.requests} requests, ${summary.retries} retries)`,
     `final       ${statuses(summary.finalStatus)}`,
     `requests    ${statuses(summary.requestStatus)}`,

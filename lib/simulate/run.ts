@@ -46,6 +46,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     concurrency: options.concurrency,
     maxDurationMs: options.maxDurationMs,
     retryDelaysMs: options.retryDelaysMs,
+    // A wrong secret makes every delivery a 401: say so at once rather than after the whole run.
+    stopOnStatus: 401,
     onProgress: ({ started, total, elapsedMs }) => log(`  ${started}/${total} sent after ${(elapsedMs / 1000).toFixed(0)} s`),
   });
   return { traffic, deliveries: plan.length, summary };

@@ -25,8 +25,11 @@ export interface SendOptions {
   retryDelaysMs?: readonly number[];
   /** Stop starting deliveries after this long (retries of started ones still finish). */
   maxDurationMs?: number;
-  /** Called about once a second. */
+  /** Called every `progressEveryMs` (default 5 s). */
   onProgress?: (progress: SendProgress) => void;
+  progressEveryMs?: number;
+  /** Stop starting deliveries once one is refused with this status (e.g. 401: wrong secret). */
+  stopOnStatus?: number;
 }
 
 export interface SendProgress {
@@ -57,6 +60,8 @@ export interface SendSummary {
   acknowledgedIds: Map<string, number>;
   /** svix-ids that never got one. */
   failedIds: string[];
+  /** Stopped early on `stopOnStatus`. */
+  stopped: boolean;
 }
 
 export const DEFAULT_RETRY_DELAYS_MS = [0, 5_000, 10_000] as const;
@@ -142,11 +147,12 @@ export async function sendDeliveries(options: SendOptions): Promise<SendSummary>
   let next = 0;
   let completed = 0;
   let retries = 0;
+  let stopped = false;
   const t0 = performance.now();
   const deadline = options.maxDurationMs === undefined ? Infinity : t0 + options.maxDurationMs;
 
   const progressTimer = options.onProgress
-    ? setInterval(() => options.onProgress!({ started: next, completed, total, elapsedMs: performance.now() - t0 }), 1000)
+    ? setInterval(() => options.onProgress!({ started: next, completed, total, elapsedMs: performance.now() - t0 }), options.progressEveryMs ?? 5_000)
     : undefined;
 
   // Senders: a slot is held only while a request is in flight, so a delivery waiting for its
@@ -175,6 +181,7 @@ export async function sendDeliveries(options: SendOptions): Promise<SendSummary>
       requestStatus[key] = (requestStatus[key] ?? 0) + 1;
       if (!retryable(result.status) || attempt >= retryDelays.length) {
         finalStatus[key] = (finalStatus[key] ?? 0) + 1;
+        if (result.status === options.stopOnStatus) stopped = true;
         if (typeof result.status === "number" && result.status >= 200 && result.status < 300) {
           // A duplicate's 200 must not hide the first copy's 201.
           if (!acknowledgedIds.has(delivery.svixId) || result.status === 201) acknowledgedIds.set(delivery.svixId, result.status);
@@ -189,12 +196,16 @@ export async function sendDeliveries(options: SendOptions): Promise<SendSummary>
   }
 
   const tasks: Promise<void>[] = [];
-  while (next < total && performance.now() < deadline) {
+  while (next < total && performance.now() < deadline && !stopped) {
     if (interval > 0) {
       const wait = t0 + next * interval - performance.now();
       if (wait > 1) await sleep(wait);
     }
     await acquire();
+    if (stopped) {
+      release();
+      break;
+    }
     const delivery = options.deliveries[next++]!;
     tasks.push(deliver(delivery).finally(() => void completed++));
   }
@@ -219,5 +230,6 @@ export async function sendDeliveries(options: SendOptions): Promise<SendSummary>
     throughput: acknowledged / (elapsedMs / 1000),
     acknowledgedIds,
     failedIds,
+    stopped,
   };
 }

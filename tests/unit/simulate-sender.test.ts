@@ -116,3 +116,13 @@ describe("command-line arguments", () => {
     expect(webhookEndpoint(new URL("http://127.0.0.1:3000/custom")).pathname).toBe("/custom");
   });
 });
+
+describe("sendDeliveries stopOnStatus", () => {
+  it("stops starting deliveries once one is refused with that status", async () => {
+    const target = await receiver(() => 201);
+    const summary = await sendDeliveries({ url: target.url, secret: "whsec_" + Buffer.from("a-different-secret-than-the-receiver").toString("base64"), deliveries: deliveries(200), rate: Infinity, concurrency: 2, stopOnStatus: 401 });
+    expect(summary.stopped).toBe(true);
+    expect(summary.sent).toBeLessThan(10);
+    expect(summary.finalStatus["401"]).toBe(summary.sent);
+  });
+});
