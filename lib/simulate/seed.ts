@@ -1,7 +1,7 @@
 import pg from "pg";
 import { classifyEvent, parseInstruqtTimestamp, type InstruqtEvent, type PlayEvent } from "@/lib/instruqt/events";
 import { projectPlay, type PlayProgress, type StoredPlayEvent } from "@/lib/progress/projection";
-import { generatePlayStream, type SimEvent, type SimPlay } from "./traffic";
+import { generatePlayStream, type SimEvent } from "./traffic";
 
 /**
  * Writes a large, realistic data set straight into a migrated database, as if every event had
@@ -341,4 +341,3 @@ async function insertDirectory(client: pg.Client, directory: Directory): Promise
   }
 }
 
-export type { SimPlay };
