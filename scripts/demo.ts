@@ -5,7 +5,7 @@ import { isValidSigningSecret } from "@/lib/webhooks/secret-format";
 import { arg, formatSummary, generateSigningSecret, loopbackUrl, parseArgs, randomSeed, runMain, UsageError, validateArgs, webhookEndpoint } from "@/lib/simulate/cli";
 import { runSimulation } from "@/lib/simulate/run";
 
-const USAGE = `usage: npm run demo -- [--url http://localhost:3000] [--secret whsec_…] [--learners 300]
+const USAGE = `usage: npm run demo -- [--url http://localhost:3000] [--secret whsec_…] [--learners 200]
 
 The signing secret must be the one Cairn verifies with: pass --secret, or set
 INSTRUQT_WEBHOOK_SECRET (the same variable that configures Cairn at its first start).`;
@@ -13,7 +13,7 @@ INSTRUQT_WEBHOOK_SECRET (the same variable that configures Cairn at its first st
 const Args = z.object({
   url: arg.string().default("http://localhost:3000"),
   secret: arg.string().optional(),
-  learners: arg.int(1, 100_000).default(300),
+  learners: arg.int(1, 100_000).default(200),
   tracks: arg.int(1, 100).default(6),
   rate: arg.number(1, 10_000).default(200),
   concurrency: arg.int(1, 200).default(10),
