@@ -27,6 +27,8 @@ export interface BenchContext {
   baseUrl?: string;
   /** Cookie header of a signed-in admin on baseUrl. */
   sessionCookie?: string;
+  /** `npm run bench -- --small`: a quick run (smaller data set, fewer requests). */
+  small?: boolean;
 }
 
 export type BenchModule = { run(context: BenchContext): Promise<BenchSection> };

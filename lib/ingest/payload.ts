@@ -5,6 +5,15 @@
  * U+FFFD. Everything else, unknown fields included, is kept as received.
  */
 
+/**
+ * Instruqt's payloads are flat (custom_parameters is one level deep). The limit keeps sanitize(),
+ * JSON.stringify and PostgreSQL's recursive jsonb input from overflowing their stacks on a
+ * verified body nested thousands of levels deep: such a body is refused like unparseable JSON.
+ */
+export const MAX_NESTING_DEPTH = 64;
+
+class TooDeep extends Error {}
+
 export type ParsedPayload =
   | { ok: true; payload: Record<string, unknown> & { type: string } }
   | { ok: false; message: string };
@@ -13,13 +22,12 @@ function storable(text: string): string {
   return text.toWellFormed().replaceAll("\u0000", "\uFFFD");
 }
 
-function sanitize(value: unknown): unknown {
+function sanitize(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return storable(value);
-  if (Array.isArray(value)) return value.map(sanitize);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [storable(key), sanitize(inner)]));
-  }
-  return value;
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= MAX_NESTING_DEPTH) throw new TooDeep();
+  if (Array.isArray(value)) return value.map((inner) => sanitize(inner, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [storable(key), sanitize(inner, depth + 1)]));
 }
 
 export function parsePayload(rawBody: string): ParsedPayload {
@@ -32,7 +40,13 @@ export function parsePayload(rawBody: string): ParsedPayload {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     return { ok: false, message: "body must be a JSON object" };
   }
-  const payload = sanitize(parsed) as Record<string, unknown>;
+  let payload: Record<string, unknown>;
+  try {
+    payload = sanitize(parsed) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof TooDeep) return { ok: false, message: `body is nested deeper than ${MAX_NESTING_DEPTH} levels` };
+    throw error;
+  }
   if (typeof payload.type !== "string" || payload.type.length === 0) {
     return { ok: false, message: "body must have a string `type`" };
   }

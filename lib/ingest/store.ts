@@ -27,6 +27,18 @@ export interface StoreResult {
 const text = (value: unknown): string | null => (typeof value === "string" && value.length > 0 ? value : null);
 
 /**
+ * Longest value copied into an indexed column. A b-tree entry must fit in about a third of a page
+ * (2,704 bytes), so a verified payload with a 10 kB participant_id or type would otherwise fail
+ * its insert — and a 503 makes Svix retry it forever. Longer values stay in the raw payload; the
+ * schemas refuse such ids, so those events are never projected.
+ */
+export const MAX_COLUMN_CHARS = 255;
+const column = (value: unknown): string | null => {
+  const value_ = text(value);
+  return value_ !== null && value_.length <= MAX_COLUMN_CHARS ? value_ : null;
+};
+
+/**
  * Stores a verified delivery and projects it, in one transaction: when this resolves, the event
  * and everything derived from it are committed; when it throws, nothing is. A repeated svix-id
  * inserts nothing and changes nothing (ON CONFLICT DO NOTHING waits for a concurrent first
@@ -48,9 +60,9 @@ export async function storeDelivery(delivery: Delivery): Promise<StoreResult> {
           (svix_id, type, occurred_at, timestamp_raw, participant_id, user_id, track_id, invite_id,
            challenge_id, payload, outcome, error)
         VALUES
-          (${svixId}, ${payload.type}, ${occurredAt}, ${timestampRaw}, ${text(payload.participant_id)},
-           ${text(payload.user_id)}, ${text(payload.track_id)}, ${text(payload.invite_id)},
-           ${text(payload.challenge_id)}, ${JSON.stringify(payload)}::jsonb, ${outcome}::"EventOutcome", ${error ?? null})
+          (${svixId}, ${payload.type.slice(0, MAX_COLUMN_CHARS)}, ${occurredAt}, ${timestampRaw}, ${column(payload.participant_id)},
+           ${column(payload.user_id)}, ${column(payload.track_id)}, ${column(payload.invite_id)},
+           ${column(payload.challenge_id)}, ${JSON.stringify(payload)}::jsonb, ${outcome}::"EventOutcome", ${error ?? null})
         ON CONFLICT (svix_id) DO NOTHING
         RETURNING id`;
       const eventId = inserted[0]?.id ?? null;
@@ -66,9 +78,12 @@ export async function storeDelivery(delivery: Delivery): Promise<StoreResult> {
 
 /** Returns whether a learner was queued for enrichment (the worker looks them up later). */
 async function project(tx: Tx, event: InstruqtEvent, occurredAt: Date | null): Promise<boolean> {
-  await applyDirectoryEvent(tx, event, occurredAt);
-  const enrichmentQueued = await enqueueForEvent(tx, event);
   const participantId = "participant_id" in event ? event.participant_id : null;
   if (typeof participantId === "string" && occurredAt) await recomputePlay(tx, participantId);
-  return enrichmentQueued;
+  // Last, just before the commit: every event of a track upserts the same track row (and of a
+  // learner, the same learner row), and that row stays locked until the transaction ends. Taken
+  // first, the lock was held through the whole recompute and serialised a track's deliveries.
+  await applyDirectoryEvent(tx, event, occurredAt);
+  // After the learner row exists: only learners not yet enriched are queued.
+  return enqueueForEvent(tx, event);
 }

@@ -15,16 +15,31 @@ export const instruqtTimestamp = z
   )
   .refine((value) => parseInstruqtTimestamp(value) !== null, "must be a real date and time");
 
-const id = z.string().min(1);
+// Bounds keep a verified but absurd event storable: ids and slugs go into indexed columns (a
+// b-tree entry must fit in ~2.7 kB), counts into 32-bit integer columns, and the projection walks
+// every position up to a skip target. Beyond them the event is stored as invalid, not projected.
+export const MAX_ID_LENGTH = 255;
+export const MAX_CHALLENGES = 1000;
+const INT32_MAX = 2_147_483_647;
+
+const id = z.string().min(1).max(MAX_ID_LENGTH);
 // Optional references (invite, user) may come as a string, null, absent or even empty: an empty
 // one means "none" and must not cost the event its projection.
-const nullableId = z.string().nullish();
+const nullableId = z.string().max(MAX_ID_LENGTH).nullish();
 const mode = z.string().nullish(); // platform | embed | ci — kept open so a new mode is not an error
 const customParameters = z.record(z.string(), z.unknown()).nullish();
+const challengeIndex = z.number().int().min(0).max(MAX_CHALLENGES - 1).nullish();
+const totalChallenges = z.number().int().min(0).max(MAX_CHALLENGES).nullish();
+/**
+ * The projection and the track directory read challenge_index and total_challenges from any play
+ * event that carries them (schemas are loose: extra fields pass through), so every play event
+ * bounds them, not only the challenge events that must state them.
+ */
+const challengeNumbers = { challenge_index: challengeIndex, total_challenges: totalChallenges };
 
 const trackBase = z.looseObject({
   track_id: id,
-  track_slug: z.string().nullish(),
+  track_slug: z.string().max(MAX_ID_LENGTH).nullish(),
   organization_id: z.string().nullish(),
   timestamp: instruqtTimestamp,
   participant_id: id,
@@ -32,12 +47,12 @@ const trackBase = z.looseObject({
   user_id: nullableId,
   mode,
   custom_parameters: customParameters,
+  ...challengeNumbers,
 });
 
 const challengeFields = {
   challenge_id: id,
-  challenge_index: z.number().int().min(0).nullish(),
-  total_challenges: z.number().int().min(0).nullish(),
+  ...challengeNumbers,
 };
 
 const trackEvent = <T extends string>(type: T) => trackBase.extend({ type: z.literal(type) });
@@ -55,6 +70,7 @@ const sandboxEvent = <T extends string>(type: T) =>
     user_id: nullableId,
     mode,
     custom_parameters: customParameters,
+    ...challengeNumbers,
   });
 
 const reviewEvent = <T extends string>(type: T) =>
@@ -64,7 +80,7 @@ const reviewEvent = <T extends string>(type: T) =>
     track_id: nullableId,
     organization_id: z.string().nullish(),
     user_id: nullableId,
-    score: z.number().int().nullish(),
+    score: z.number().int().min(-INT32_MAX).max(INT32_MAX).nullish(),
     content: z.string().nullish(),
     timestamp: instruqtTimestamp.nullish(),
   });
@@ -148,7 +164,11 @@ export function parseInstruqtTimestamp(value: string): Date | null {
   if (Number(zoneHour) > 23 || Number(zoneMinute) > 59) return null;
   const millis = fraction.padEnd(3, "0").slice(0, 3);
   const date = new Date(`${base}.${millis}${zone}`);
-  return Number.isNaN(date.getTime()) ? null : date;
+  if (Number.isNaN(date.getTime())) return null;
+  // PostgreSQL has no year 0 (1 BC) and Prisma cannot write years past 9999: such an instant would
+  // fail the insert and make Svix retry a verified event forever.
+  const utcYear = date.getUTCFullYear();
+  return utcYear < 1 || utcYear > 9999 ? null : date;
 }
 
 /** Example payloads of every type: the simulator, the test-event sender and tests build on them. */

@@ -93,6 +93,16 @@ function newestValue<T>(events: StoredPlayEvent[], pick: (event: PlayEvent) => T
   return null;
 }
 
+/**
+ * Whole seconds from `from` to `to`, capped to what the 32-bit columns hold: a verified play whose
+ * timestamps lie decades apart (a clock bug, a forged test) must still be storable — a failing
+ * write would answer 503 and Svix would retry the event for a day.
+ */
+const MAX_SECONDS = 2_147_483_647;
+function seconds(from: Date, to: Date): number {
+  return Math.min(MAX_SECONDS, Math.max(0, Math.floor((to.getTime() - from.getTime()) / 1000)));
+}
+
 export function projectPlay(participantId: string, input: readonly StoredPlayEvent[]): PlayProgress {
   // Duplicates by svix id count once; the ingest path already prevents them, this keeps the
   // function honest on its own.
@@ -244,7 +254,7 @@ export function projectPlay(participantId: string, input: readonly StoredPlayEve
         failedAttempts: row.failedAttempts,
         skipped,
         secondsInChallenge:
-          startedAt && endOfWork ? Math.max(0, Math.floor((endOfWork.getTime() - startedAt.getTime()) / 1000)) : null,
+          startedAt && endOfWork ? seconds(startedAt, endOfWork) : null,
       };
     });
 
@@ -287,7 +297,7 @@ export function projectPlay(participantId: string, input: readonly StoredPlayEve
     lastActivityAt,
     timeSpentSeconds:
       firstActivityAt && lastActivityAt
-        ? Math.floor((lastActivityAt.getTime() - firstActivityAt.getTime()) / 1000)
+        ? seconds(firstActivityAt, lastActivityAt)
         : 0,
     challenges: challengeRows,
   };
