@@ -84,9 +84,9 @@ class Databases {
 async function loadSection(name: SectionName): Promise<BenchModule | null> {
   const file = `${root}bench/${name}.bench.ts`;
   if (!existsSync(file)) return null;
-  const module = (await import(pathToFileURL(file).href)) as Partial<BenchModule>;
-  if (typeof module.run !== "function") throw new Error(`bench/${name}.bench.ts does not export run(context)`);
-  return module as BenchModule;
+  const loaded = (await import(pathToFileURL(file).href)) as Partial<BenchModule>;
+  if (typeof loaded.run !== "function") throw new Error(`bench/${name}.bench.ts does not export run(context)`);
+  return loaded as BenchModule;
 }
 
 function title(name: SectionName): string {
@@ -96,15 +96,15 @@ function title(name: SectionName): string {
 async function runSection(name: SectionName, context: BenchContext): Promise<BenchSection> {
   const started = Date.now();
   console.log(`\n── ${title(name)} ──`);
-  let module: BenchModule | null;
+  let bench: BenchModule | null;
   try {
-    module = await loadSection(name);
+    bench = await loadSection(name);
   } catch (error) {
     return { name: title(name), rows: [], notes: [`could not load bench/${name}.bench.ts: ${(error as Error).message}`] };
   }
-  if (!module) return { name: title(name), rows: [], notes: [`not run: bench/${name}.bench.ts does not exist yet`] };
+  if (!bench) return { name: title(name), rows: [], notes: [`not run: bench/${name}.bench.ts does not exist yet`] };
   try {
-    const section = await module.run(context);
+    const section = await bench.run(context);
     console.log(`   done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return section;
   } catch (error) {

@@ -32,7 +32,7 @@ export async function verifySeededSample(databaseUrl: string, sampleSize = 20): 
     for (const { id } of plays) {
       const read = (tx: Pick<PrismaClient, "$queryRaw">) =>
         Promise.all([
-          tx.$queryRaw`SELECT * FROM participant WHERE id = ${id}`.then((rows) => (rows as Record<string, unknown>[]).map(({ updated_at: _u, ...rest }) => rest)),
+          tx.$queryRaw`SELECT * FROM participant WHERE id = ${id}`.then((rows) => (rows as Record<string, unknown>[]).map((row) => omitUpdatedAt(row))),
           tx.$queryRaw`SELECT * FROM challenge_progress WHERE participant_id = ${id} ORDER BY challenge_index`,
         ]).then(snapshot);
       const seeded = await read(prisma);
@@ -99,4 +99,11 @@ export async function verifySeededSample(databaseUrl: string, sampleSize = 20): 
   } finally {
     await prisma.$disconnect();
   }
+}
+
+/** updated_at records when a row was written, which differs between the two paths by design. */
+function omitUpdatedAt(row: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...row };
+  delete copy.updated_at;
+  return copy;
 }
