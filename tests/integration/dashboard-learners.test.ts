@@ -6,7 +6,7 @@ import { deliver } from "./dashboard-support";
 /**
  * listPlays with matchLearners: the learners page's search, filters, sort and pagination.
  *
- *   dln_u1 Grace Hopper <grace@navy.example>  track A completed, track B in progress
+ *   dln_u1 Gracienne Hopperly <gracienne@navy.example>  track A completed, track B in progress
  *   dln_u2 Alan Turing <alan@bletchley.example> track A stopped
  *   dln_u3 (not enriched)                      track A in progress, invite dln_inv
  *   dln_u4 (not enriched)                      track B started, invite dln_inv, day 2024-06-03
@@ -55,7 +55,7 @@ beforeAll(async () => {
   for (const built of plays) await deliver(baseUrl, built.build());
   await withClient(databaseUrl, async (client) => {
     await client.query(
-      `UPDATE learner SET first_name = 'Grace', last_name = 'Hopper', email = 'grace@navy.example',
+      `UPDATE learner SET first_name = 'Gracienne', last_name = 'Hopperly', email = 'gracienne@navy.example',
               enrichment_source = 'test', enriched_at = now() WHERE id = 'dln_u1'`,
     );
     await client.query(
@@ -71,9 +71,9 @@ afterAll(async () => {
 
 describe("learner search", () => {
   it("finds plays by first name, last name, full name and email, ignoring case", async () => {
-    expect(ids(await search("grace"))).toEqual(["dln_p1", "dln_p2"]);
-    expect(ids(await search("HOPPER"))).toEqual(["dln_p1", "dln_p2"]);
-    expect(ids(await search("Grace Hopper"))).toEqual(["dln_p1", "dln_p2"]);
+    expect(ids(await search("gracienne"))).toEqual(["dln_p1", "dln_p2"]);
+    expect(ids(await search("HOPPERLY"))).toEqual(["dln_p1", "dln_p2"]);
+    expect(ids(await search("Gracienne Hopperly"))).toEqual(["dln_p1", "dln_p2"]);
     expect(ids(await search("bletchley.example"))).toEqual(["dln_p3"]);
   });
 
@@ -84,7 +84,7 @@ describe("learner search", () => {
 
   it("takes the search text literally: % and _ are not wildcards", async () => {
     expect((await search("dln%u1")).total).toBe(0);
-    expect((await search("grace_hopper")).total).toBe(0);
+    expect((await search("gracienne_hopperly")).total).toBe(0);
   });
 
   it("returns nothing for a search that matches nobody", async () => {
@@ -125,7 +125,7 @@ describe("sorting", () => {
 
   it("by learner: name when enriched, else email, else user id", async () => {
     const ascending = await listPlays({ filters: trackA, sort: "learner", direction: "asc" });
-    expect(ids(ascending)).toEqual(["dln_p3", "dln_p4", "dln_p1"]); // alan turing, dln_u3, grace hopper
+    expect(ids(ascending)).toEqual(["dln_p3", "dln_p4", "dln_p1"]); // alan turing, dln_u3, gracienne hopperly
     const descending = await listPlays({ filters: trackA, sort: "learner", direction: "desc" });
     expect(ids(descending)).toEqual(["dln_p1", "dln_p4", "dln_p3"]);
   });
@@ -164,13 +164,13 @@ describe("pagination", () => {
   });
 
   it("joins learner names and track keys to the rows", async () => {
-    const [row] = (await search("grace", { trackId: TRACK_A })).rows;
+    const [row] = (await search("gracienne", { trackId: TRACK_A })).rows;
     expect(row).toMatchObject({
       participantId: "dln_p1",
       userId: "dln_u1",
-      firstName: "Grace",
-      lastName: "Hopper",
-      email: "grace@navy.example",
+      firstName: "Gracienne",
+      lastName: "Hopperly",
+      email: "gracienne@navy.example",
       trackKey: "dash-learners-a",
       status: "completed",
       challengesCompleted: 2,
