@@ -1,6 +1,6 @@
 import { db, Prisma } from "@/lib/db/client";
 import { challengePositions } from "./challenge-positions";
-import type { PlayStatus } from "./play-filters";
+import type { PlayFigures, PlayStatus } from "./play-filters";
 import { trackKeySql } from "./tracks";
 
 /**
@@ -23,25 +23,13 @@ export interface ChallengeCell {
   secondsInChallenge: number | null;
 }
 
-export interface LearnerPlay {
+export interface LearnerPlay extends PlayFigures {
   participantId: string;
   trackId: string | null;
   trackKey: string | null;
   trackLabel: string | null;
   inviteId: string | null;
   mode: string | null;
-  status: PlayStatus;
-  challengesCompleted: number;
-  totalChallenges: number | null;
-  progressPercent: number | null;
-  attempts: number;
-  failedAttempts: number;
-  skippedChallenges: number;
-  sandboxFailures: number;
-  startedAt: Date | null;
-  completedAt: Date | null;
-  lastActivityAt: Date | null;
-  timeSpentSeconds: number;
   customParameters: Record<string, unknown> | null;
   /** One cell per challenge position, in order, including those not reached. */
   challenges: ChallengeCell[];

@@ -9,6 +9,22 @@ import type { ActivityWindow } from "./time-window";
 export const PLAY_STATUSES = ["started", "in_progress", "completed", "stopped"] as const;
 export type PlayStatus = (typeof PLAY_STATUSES)[number];
 
+/** A play's progress figures as the pages show them (the projection's meanings). */
+export interface PlayFigures {
+  status: PlayStatus;
+  challengesCompleted: number;
+  totalChallenges: number | null;
+  progressPercent: number | null;
+  attempts: number;
+  failedAttempts: number;
+  skippedChallenges: number;
+  sandboxFailures: number;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  lastActivityAt: Date | null;
+  timeSpentSeconds: number;
+}
+
 export const PLAY_STATUS_LABELS: Record<PlayStatus, string> = {
   started: "Started",
   in_progress: "In progress",

@@ -1,5 +1,5 @@
 import { db, Prisma } from "@/lib/db/client";
-import { playConditions, type PlayFilters, type PlayStatus } from "./play-filters";
+import { playConditions, type PlayFilters, type PlayFigures, type PlayStatus } from "./play-filters";
 import { trackKeySql } from "./tracks";
 
 /**
@@ -23,7 +23,7 @@ export interface PlayListParams {
   pageSize?: number;
 }
 
-export interface PlayRow {
+export interface PlayRow extends PlayFigures {
   participantId: string;
   userId: string | null;
   firstName: string | null;
