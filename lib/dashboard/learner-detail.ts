@@ -1,6 +1,6 @@
 import { db, Prisma } from "@/lib/db/client";
 import { challengePositions } from "./challenge-positions";
-import type { PlayFigures, PlayStatus } from "./play-filters";
+import { toPlayFigures, type PlayFigures, type PlayFiguresRow } from "./play-filters";
 import { trackKeySql } from "./tracks";
 
 /**
@@ -80,25 +80,13 @@ export interface LearnerDetail {
   invites: { inviteId: string; teamSlug: string | null; claimedAt: Date | null }[];
 }
 
-interface PlayRow {
+interface PlayRow extends PlayFiguresRow {
   participant_id: string;
   track_id: string | null;
   track_key: string | null;
   track_label: string | null;
   invite_id: string | null;
   mode: string | null;
-  status: PlayStatus;
-  challenges_completed: number;
-  total_challenges: number | null;
-  progress_percent: number | null;
-  attempts: number;
-  failed_attempts: number;
-  skipped_challenges: number;
-  sandbox_failures: number;
-  started_at: Date | null;
-  completed_at: Date | null;
-  last_activity_at: Date | null;
-  time_spent_seconds: number;
   custom_parameters: Record<string, unknown> | null;
   challenges: {
     index: number;
@@ -222,18 +210,7 @@ export async function learnerDetail(userId: string): Promise<LearnerDetail | nul
       trackLabel: play.track_label,
       inviteId: play.invite_id,
       mode: play.mode,
-      status: play.status,
-      challengesCompleted: play.challenges_completed,
-      totalChallenges: play.total_challenges,
-      progressPercent: play.progress_percent,
-      attempts: play.attempts,
-      failedAttempts: play.failed_attempts,
-      skippedChallenges: play.skipped_challenges,
-      sandboxFailures: play.sandbox_failures,
-      startedAt: play.started_at,
-      completedAt: play.completed_at,
-      lastActivityAt: play.last_activity_at,
-      timeSpentSeconds: play.time_spent_seconds,
+      ...toPlayFigures(play),
       customParameters: play.custom_parameters,
       challenges: challengeStrip(play),
     })),

@@ -25,6 +25,39 @@ export interface PlayFigures {
   timeSpentSeconds: number;
 }
 
+/** The same figures as the participant table's columns, the way raw queries return them. */
+export interface PlayFiguresRow {
+  status: PlayStatus;
+  challenges_completed: number;
+  total_challenges: number | null;
+  progress_percent: number | null;
+  attempts: number;
+  failed_attempts: number;
+  skipped_challenges: number;
+  sandbox_failures: number;
+  started_at: Date | null;
+  completed_at: Date | null;
+  last_activity_at: Date | null;
+  time_spent_seconds: number;
+}
+
+export function toPlayFigures(row: PlayFiguresRow): PlayFigures {
+  return {
+    status: row.status,
+    challengesCompleted: row.challenges_completed,
+    totalChallenges: row.total_challenges,
+    progressPercent: row.progress_percent,
+    attempts: row.attempts,
+    failedAttempts: row.failed_attempts,
+    skippedChallenges: row.skipped_challenges,
+    sandboxFailures: row.sandbox_failures,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    lastActivityAt: row.last_activity_at,
+    timeSpentSeconds: row.time_spent_seconds,
+  };
+}
+
 export const PLAY_STATUS_LABELS: Record<PlayStatus, string> = {
   started: "Started",
   in_progress: "In progress",

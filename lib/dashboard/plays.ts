@@ -1,5 +1,5 @@
 import { db, Prisma } from "@/lib/db/client";
-import { playConditions, type PlayFilters, type PlayFigures, type PlayStatus } from "./play-filters";
+import { playConditions, type PlayFilters, toPlayFigures, type PlayFigures, type PlayFiguresRow } from "./play-filters";
 import { trackKeySql } from "./tracks";
 
 /**
@@ -34,18 +34,6 @@ export interface PlayRow extends PlayFigures {
   trackSlug: string | null;
   inviteId: string | null;
   mode: string | null;
-  status: PlayStatus;
-  challengesCompleted: number;
-  totalChallenges: number | null;
-  progressPercent: number | null;
-  attempts: number;
-  failedAttempts: number;
-  skippedChallenges: number;
-  sandboxFailures: number;
-  startedAt: Date | null;
-  completedAt: Date | null;
-  lastActivityAt: Date | null;
-  timeSpentSeconds: number;
 }
 
 export interface PlayPage {
@@ -121,7 +109,7 @@ export function playCountQuery(filters: PlayFilters): Prisma.Sql {
   return Prisma.sql`SELECT count(*)::int AS total FROM participant p WHERE ${playConditions(filters)}`;
 }
 
-interface PlayRowRaw {
+interface PlayRowRaw extends PlayFiguresRow {
   participant_id: string;
   user_id: string | null;
   first_name: string | null;
@@ -132,18 +120,6 @@ interface PlayRowRaw {
   track_slug: string | null;
   invite_id: string | null;
   mode: string | null;
-  status: PlayStatus;
-  challenges_completed: number;
-  total_challenges: number | null;
-  progress_percent: number | null;
-  attempts: number;
-  failed_attempts: number;
-  skipped_challenges: number;
-  sandbox_failures: number;
-  started_at: Date | null;
-  completed_at: Date | null;
-  last_activity_at: Date | null;
-  time_spent_seconds: number;
 }
 
 function toPlayRow(row: PlayRowRaw): PlayRow {
@@ -158,18 +134,7 @@ function toPlayRow(row: PlayRowRaw): PlayRow {
     trackSlug: row.track_slug,
     inviteId: row.invite_id,
     mode: row.mode,
-    status: row.status,
-    challengesCompleted: row.challenges_completed,
-    totalChallenges: row.total_challenges,
-    progressPercent: row.progress_percent,
-    attempts: row.attempts,
-    failedAttempts: row.failed_attempts,
-    skippedChallenges: row.skipped_challenges,
-    sandboxFailures: row.sandbox_failures,
-    startedAt: row.started_at,
-    completedAt: row.completed_at,
-    lastActivityAt: row.last_activity_at,
-    timeSpentSeconds: row.time_spent_seconds,
+    ...toPlayFigures(row),
   };
 }
 
