@@ -3,6 +3,7 @@ import { workerConfigFromEnv, type WorkerConfig } from "@/lib/enrichment/config"
 import { seedEnrichmentFromEnvironment } from "@/lib/enrichment/settings";
 import { startEnrichmentWorker } from "@/lib/enrichment/worker";
 import { env } from "@/lib/env";
+import { startProjectionWorker } from "@/lib/progress/worker";
 import { seedSecretFromEnvironment } from "@/lib/webhooks/secrets";
 
 const RETRY_MS = 5_000;
@@ -21,8 +22,11 @@ export async function startInstance(): Promise<void> {
     process.exit(1);
   }
   await seedUntilDone();
-  // The enrichment worker polls the database itself and survives it being down meanwhile.
-  if (env().CAIRN_WORKER === "on") startEnrichmentWorker(workerConfig);
+  // Both loops poll the database themselves and survive it being down meanwhile. The projector
+  // starts first: acknowledged events wait for it, and it is what queues enrichment jobs.
+  const { CAIRN_WORKER } = env();
+  if (CAIRN_WORKER !== "off") startProjectionWorker();
+  if (CAIRN_WORKER === "on") startEnrichmentWorker(workerConfig);
 }
 
 async function seedUntilDone(): Promise<void> {

@@ -12,7 +12,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     INSTRUQT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     CAIRN_ADMIN_EMAIL: E2E_ADMIN.email,
     CAIRN_ADMIN_PASSWORD: E2E_ADMIN.password,
-    CAIRN_WORKER: "off",
+    CAIRN_WORKER: "projector",
   });
   process.env.CAIRN_E2E_BASE_URL = app.baseUrl;
   process.env.CAIRN_E2E_DATABASE_URL = database.url;

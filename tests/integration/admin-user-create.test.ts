@@ -168,7 +168,7 @@ describe("npm run user:create with the embedded database", () => {
   });
 
   it("with `npm start` running, goes through the URL the server publishes, and both users can sign in", async () => {
-    app = await startApp({ ...env, NEXTAUTH_SECRET: "user-create-embedded-secret-0123456789abcdef", CAIRN_WORKER: "off", INSTRUQT_WEBHOOK_SECRET: undefined });
+    app = await startApp({ ...env, NEXTAUTH_SECRET: "user-create-embedded-secret-0123456789abcdef", CAIRN_WORKER: "projector", INSTRUQT_WEBHOOK_SECRET: undefined });
     const published = path.join(dataDir, "embedded-database-url");
     expect(fs.readFileSync(published, "utf8")).toMatch(/^postgresql:\/\/postgres:postgres@127\.0\.0\.1:\d+\/postgres/);
 

@@ -200,7 +200,7 @@ describe("the last enabled admin", () => {
       NEXTAUTH_SECRET: "admin-users-test-secret-0123456789abcdef",
       CAIRN_ADMIN_EMAIL: soleAdmin.email,
       CAIRN_ADMIN_PASSWORD: soleAdmin.password,
-      CAIRN_WORKER: "off",
+      CAIRN_WORKER: "projector",
       INSTRUQT_WEBHOOK_SECRET: undefined,
     });
     first = await adminClient(app.baseUrl, soleAdmin.email, soleAdmin.password);

@@ -31,7 +31,7 @@ let adminB: SettingsClient;
 
 beforeAll(async () => {
   database = await createDatabase("cairn_it_webhook");
-  const common = { DATABASE_URL: database.url, NEXTAUTH_SECRET: AUTH_SECRET, CAIRN_ADMIN_EMAIL: ADMIN.email, CAIRN_ADMIN_PASSWORD: ADMIN.password, CAIRN_WORKER: "off", INSTRUQT_WEBHOOK_SECRET: undefined };
+  const common = { DATABASE_URL: database.url, NEXTAUTH_SECRET: AUTH_SECRET, CAIRN_ADMIN_EMAIL: ADMIN.email, CAIRN_ADMIN_PASSWORD: ADMIN.password, CAIRN_WORKER: "projector", INSTRUQT_WEBHOOK_SECRET: undefined };
   // One after the other: the first start migrates the new database.
   appA = await startApp({ ...common, CAIRN_PUBLIC_URL: undefined });
   // B's public URL is A: its test events can then go "through the public URL" to another instance.

@@ -30,7 +30,7 @@ describe("dashboards on the embedded database", () => {
       NEXTAUTH_SECRET: undefined,
       CAIRN_ADMIN_EMAIL: ADMIN.email,
       CAIRN_ADMIN_PASSWORD: ADMIN.password,
-      CAIRN_WORKER: "off",
+      CAIRN_WORKER: "projector",
     });
     const play = new PlayBuilder({
       participantId: "dem_p1",

@@ -226,7 +226,7 @@ describe("a Cairn that has received nothing yet", () => {
       CAIRN_ADMIN_EMAIL: TEST_ADMIN.email,
       CAIRN_ADMIN_PASSWORD: TEST_ADMIN.password,
       CAIRN_PUBLIC_URL: "https://cairn.example.org",
-      CAIRN_WORKER: "off",
+      CAIRN_WORKER: "projector",
     });
   }, 240_000);
 

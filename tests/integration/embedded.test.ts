@@ -22,7 +22,7 @@ describe("embedded database (npm start without DATABASE_URL)", () => {
       CAIRN_EMBEDDED_DB_PORT: String(dbPort),
       INSTRUQT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
       NEXTAUTH_SECRET: undefined,
-      CAIRN_WORKER: "off",
+      CAIRN_WORKER: "projector",
     });
 
   const embeddedUrl = () => `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`;

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, dropDatabase, withClient } from "../support/database";
+import { waitForProjection } from "../support/projection";
 import { startFakeInstruqt, type FakeInstruqt } from "../support/fake-instruqt";
 
 /**
@@ -15,6 +16,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 type Lib = {
   store: typeof import("@/lib/ingest/store");
+  projector: typeof import("@/lib/progress/worker");
   queue: typeof import("@/lib/enrichment/queue");
   worker: typeof import("@/lib/enrichment/worker");
   settings: typeof import("@/lib/enrichment/settings");
@@ -25,6 +27,7 @@ type Lib = {
 let database: { name: string; url: string };
 let fake: FakeInstruqt;
 let lib: Lib;
+let projector: import("@/lib/progress/worker").ProjectionWorker;
 const workers: import("@/lib/enrichment/worker").EnrichmentWorker[] = [];
 const admin = { id: "admin-1", email: "admin@cairn.test" };
 
@@ -69,9 +72,19 @@ interface LearnerRow {
 }
 const learner = async (id: string) => (await sql<LearnerRow>("SELECT id, first_name, last_name, email, enrichment_source, enriched_at FROM learner WHERE id = $1", [id]))[0];
 
+/**
+ * Jobs are queued by the projector after the append: each delivery here waits for it, so a test
+ * reads the queue as it stands once its events are derived.
+ */
+async function projected<T>(stored: Promise<T>): Promise<T> {
+  const result = await stored;
+  await waitForProjection(database.url);
+  return result;
+}
+
 /** A learner starting a play through an invite, delivered through the real ingest path. */
 async function play(userId: string, inviteId: string | null, type = "track.started") {
-  return lib.store.storeDelivery({
+  return projected(lib.store.storeDelivery({
     svixId: `msg_${uid()}`,
     payload: {
       type,
@@ -84,14 +97,14 @@ async function play(userId: string, inviteId: string | null, type = "track.start
       mode: "platform",
       timestamp: new Date().toISOString(),
     },
-  });
+  }));
 }
 
 async function claim(userId: string, inviteId: string) {
-  return lib.store.storeDelivery({
+  return projected(lib.store.storeDelivery({
     svixId: `msg_${uid()}`,
     payload: { type: "invite.claimed", invite_id: inviteId, user_id: userId, team_id: "t1", team_slug: "acme", timestamp: new Date().toISOString() },
-  });
+  }));
 }
 
 const testConfig = {
@@ -127,6 +140,7 @@ beforeAll(async () => {
   fake = await startFakeInstruqt();
   lib = {
     store: await import("@/lib/ingest/store"),
+    projector: await import("@/lib/progress/worker"),
     queue: await import("@/lib/enrichment/queue"),
     worker: await import("@/lib/enrichment/worker"),
     settings: await import("@/lib/enrichment/settings"),
@@ -134,6 +148,7 @@ beforeAll(async () => {
     db: await import("@/lib/db/client"),
   };
   await configure();
+  projector = new lib.projector.ProjectionWorker({ pollMs: 100, log: () => {} }).start();
 });
 
 afterEach(async () => {
@@ -146,6 +161,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await projector?.stop();
   await lib?.db.db().$disconnect();
   await fake?.close();
   if (database) await dropDatabase(database.name);

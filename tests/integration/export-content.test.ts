@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { withClient } from "../support/database";
 import { PlayBuilder, type BuiltEvent } from "../support/events-factory";
 import { TEST_ADMIN } from "../support/integration-setup";
+import { waitForProjection } from "../support/projection";
 import { signIn, withSession } from "../support/session";
 import { sendEvent } from "../support/webhooks";
 
@@ -39,6 +40,7 @@ async function deliver(events: BuiltEvent[], seed: number): Promise<void> {
   }
   expect(statuses.filter((status) => status === 201)).toHaveLength(events.length);
   expect(statuses.filter((status) => status === 200)).toHaveLength(deliveries.length - events.length);
+  await waitForProjection(databaseUrl);
 }
 
 async function enrich(userId: string, firstName: string, lastName: string, email: string): Promise<void> {

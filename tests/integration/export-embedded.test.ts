@@ -6,6 +6,7 @@ import { freePort, startApp, type AppServer } from "../support/app-server";
 import { withClient } from "../support/database";
 import { PlayBuilder } from "../support/events-factory";
 import { TEST_ADMIN } from "../support/integration-setup";
+import { waitForProjectionAt } from "../support/projection";
 import { signIn, withSession } from "../support/session";
 import { sendEvent, TEST_WEBHOOK_SECRET } from "../support/webhooks";
 
@@ -38,13 +39,14 @@ describe("exports on the embedded database", () => {
       NEXTAUTH_SECRET: "export-embedded-test-secret-0123456789abcdef",
       CAIRN_ADMIN_EMAIL: TEST_ADMIN.email,
       CAIRN_ADMIN_PASSWORD: TEST_ADMIN.password,
-      CAIRN_WORKER: "off",
+      CAIRN_WORKER: "projector",
     });
     session = withSession(await signIn(app.baseUrl, TEST_ADMIN.email, TEST_ADMIN.password));
 
     const play = new PlayBuilder({ participantId: "expe_p0", trackId: "trk_expe", trackSlug: "embedded-export", userId: "expe_u0" });
     play.trackStarted({ timestamp: "2024-05-01T08:00:00Z" });
     for (const { svixId, payload } of play.build()) expect((await sendEvent(app.baseUrl, payload, { svixId })).status).toBe(201);
+    await waitForProjectionAt(app.baseUrl);
     // Bulk plays straight into the projection: this database belongs to this file alone.
     await withClient(embeddedUrl(), (client) =>
       client.query(

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { PlayBuilder, type BuiltEvent } from "../support/events-factory";
 import { TEST_ADMIN } from "../support/integration-setup";
+import { waitForProjectionAt } from "../support/projection";
 import { signIn, withSession } from "../support/session";
 import { sendEvent } from "../support/webhooks";
 
@@ -70,6 +71,7 @@ beforeAll(async () => {
       expect((await sendEvent(baseUrl, payload, { svixId })).status).toBe(201);
     }
   }
+  await waitForProjectionAt(baseUrl);
 });
 
 /** The participant ids (first column) of an export, in file order. */

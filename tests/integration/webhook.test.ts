@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { describe, expect, inject, it } from "vitest";
 import { withClient } from "../support/database";
+import { waitForProjection } from "../support/projection";
 import { sendEvent, sendRaw, signedHeaders, TEST_WEBHOOK_SECRET } from "../support/webhooks";
 
 const baseUrl = inject("baseUrl");
@@ -28,6 +29,9 @@ function playEvent(type: string, participantId: string, extra: Record<string, un
 const query = <T = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
   withClient(databaseUrl, async (client) => (await client.query(sql, params)).rows as T[]);
 
+/** Progress is written by the projector after the 201: every read of it waits here first. */
+const projected = () => waitForProjection(databaseUrl);
+
 const eventCount = async (svixId: string) =>
   Number((await query<{ n: string }>("SELECT count(*) AS n FROM webhook_event WHERE svix_id = $1", [svixId]))[0]!.n);
 
@@ -39,6 +43,7 @@ describe("POST /api/webhooks/instruqt", () => {
     expect(response.status).toBe(201);
     expect(await response.json()).toMatchObject({ status: "stored", outcome: "projected" });
     expect(await eventCount(svixId)).toBe(1);
+    await projected();
     const [play] = await query("SELECT status, track_id, user_id FROM participant WHERE id = $1", [participant]);
     expect(play).toEqual({ status: "started", track_id: "trk_webhook", user_id: `user_${participant}` });
   });
@@ -50,11 +55,14 @@ describe("POST /api/webhooks/instruqt", () => {
       challenge_id: "c1", challenge_index: 0, total_challenges: 2, completed: false,
     }));
     expect((await sendRaw(baseUrl, body, { svixId })).status).toBe(201);
+    await projected();
     const before = await query("SELECT * FROM participant WHERE id = $1", [participant]);
+    expect(before).toHaveLength(1);
     const again = await sendRaw(baseUrl, body, { svixId });
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ status: "duplicate" });
     expect(await eventCount(svixId)).toBe(1);
+    await projected();
     expect(await query("SELECT * FROM participant WHERE id = $1", [participant])).toEqual(before);
   });
 
@@ -90,6 +98,7 @@ describe("POST /api/webhooks/instruqt", () => {
     const [row] = await query<{ outcome: string; error: string }>("SELECT outcome, error FROM webhook_event WHERE svix_id = $1", [svixId]);
     expect(row!.outcome).toBe("invalid_payload");
     expect(row!.error).toMatch(/track_id|timestamp/);
+    await projected();
     expect(await query("SELECT id FROM participant WHERE id = $1", [participant])).toEqual([]);
   });
 
@@ -198,6 +207,7 @@ describe("POST /api/webhooks/instruqt", () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(19);
     expect(await eventCount(svixId)).toBe(1);
+    await projected();
     const [play] = await query<{ event_count: number }>("SELECT event_count FROM participant WHERE id = $1", [participant]);
     expect(play!.event_count).toBe(1);
   });
@@ -223,6 +233,7 @@ describe("POST /api/webhooks/instruqt", () => {
     const responses = await Promise.all(shuffled.map((e) => sendEvent(baseUrl, e)));
     expect(responses.map((r) => r.status).every((s) => s === 201)).toBe(true);
 
+    await projected();
     const [play] = await query("SELECT status, challenges_completed, total_challenges, progress_percent, attempts, failed_attempts, skipped_challenges, event_count, time_spent_seconds FROM participant WHERE id = $1", [participant]);
     expect(play).toEqual({
       status: "completed",
@@ -268,6 +279,18 @@ describe("GET /api/health", () => {
   it("answers 200 ok while the database answers", async () => {
     const response = await fetch(`${baseUrl}/api/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok" });
+    expect(await response.json()).toEqual({ status: "ok", projection: { pending_events: expect.any(Number), lag_seconds: expect.any(Number) } });
+  });
+
+  it("reports the projection's lag: pending events and the age of the oldest", async () => {
+    await projected();
+    expect(await (await fetch(`${baseUrl}/api/health`)).json()).toEqual({ status: "ok", projection: { pending_events: 0, lag_seconds: 0 } });
+    // A marker whose event does not exist: counted and aged like any, then cleared by the projector.
+    await query("INSERT INTO projection_pending (event_id, enqueued_at) VALUES (-1, now() - interval '90 seconds')");
+    const body = (await (await fetch(`${baseUrl}/api/health`)).json()) as { projection: { pending_events: number; lag_seconds: number } };
+    // The projector may already have taken it: either it is counted with its age, or it is gone.
+    if (body.projection.pending_events > 0) expect(body.projection.lag_seconds).toBeGreaterThanOrEqual(90);
+    await projected();
+    expect(await query("SELECT 1 FROM projection_pending WHERE event_id = -1")).toEqual([]);
   });
 });

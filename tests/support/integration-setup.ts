@@ -29,7 +29,7 @@ export async function setup(project: TestProject): Promise<void> {
     INSTRUQT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     CAIRN_ADMIN_EMAIL: TEST_ADMIN.email,
     CAIRN_ADMIN_PASSWORD: TEST_ADMIN.password,
-    CAIRN_WORKER: "off",
+    CAIRN_WORKER: "projector",
   });
   project.provide("baseUrl", app.baseUrl);
   project.provide("databaseUrl", database.url);

@@ -16,7 +16,7 @@ export function startAppOn(cluster: Cluster): Promise<AppServer> {
     DATABASE_URL: cluster.url,
     NEXTAUTH_SECRET: FAULT_AUTH_SECRET,
     INSTRUQT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-    CAIRN_WORKER: "off",
+    CAIRN_WORKER: "projector",
   });
 }
 
