@@ -155,6 +155,8 @@ describe("what the pages show", () => {
     expect(html).toContain('data-outcome="test"');
     expect(html).toContain(testSvixId);
     expect(text(html)).toContain("Refused requests");
+    // Delivered through deliver(), which waited for the projector: nothing is pending.
+    expect(text(html)).toContain("Projection: up to date");
     const id = /data-event-id="(\d+)"/.exec(html)![1];
     const single = await page(admin, `/events/${id}`);
     expect(single.status).toBe(200);

@@ -21,6 +21,7 @@ import { choiceParam, choiceWithDefault, idParam, instantParam, parseParams, que
 import { activityWindow } from "@/lib/dashboard/time-window";
 import { webhookEndpointUrl } from "@/lib/dashboard/webhook-endpoint";
 import { eventTypes } from "@/lib/instruqt/events";
+import { projectionLag } from "@/lib/progress/projector";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Delivery log" };
@@ -50,7 +51,7 @@ export default async function DeliveryLogPage({ searchParams }: { searchParams: 
   const { values, ignored } = parseParams(shape, await searchParams);
   const window = activityWindow(values.from, values.to);
 
-  const [log, typesSeen, refused] = await Promise.all([
+  const [log, typesSeen, refused, lag] = await Promise.all([
     deliveryLog({
       type: values.type,
       outcome: values.outcome,
@@ -59,6 +60,7 @@ export default async function DeliveryLogPage({ searchParams }: { searchParams: 
     }),
     eventTypesSeen(),
     refusedDeliveries(REFUSED_WINDOWS[values.refused]),
+    projectionLag(),
   ]);
 
   const typeChoices = [...new Set([...eventTypes, ...typesSeen])].sort();
@@ -74,6 +76,12 @@ export default async function DeliveryLogPage({ searchParams }: { searchParams: 
         description="Every event Cairn stored, newest first, exactly as Instruqt sent it. Test deliveries are listed here and counted nowhere else."
       />
       <IgnoredParams names={ignored} />
+      {/* Progress is derived after the acknowledgement: say how far behind it is. */}
+      <p data-testid="projection-lag" className="mb-4 text-sm text-slate-600">
+        {lag.pending_events === 0
+          ? "Projection: up to date — every stored event shows in progress."
+          : `Projection: ${formatNumber(lag.pending_events)} event${lag.pending_events === 1 ? "" : "s"} waiting, the oldest for ${formatNumber(Math.round(lag.lag_seconds))} s.`}
+      </p>
 
       <Section
         id="refused"
