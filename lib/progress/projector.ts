@@ -57,14 +57,25 @@ export async function projectPlays(tx: Tx, participantIds: readonly string[]): P
     SELECT participant_id, svix_id, occurred_at, payload
     FROM webhook_event
     WHERE participant_id = ANY(${ids}::text[]) AND outcome = 'projected' AND occurred_at IS NOT NULL`;
-  const events = new Map<string, StoredPlayEvent[]>(ids.map((id) => [id, []]));
-  for (const row of rows) {
-    // Payloads were validated by their schema before they were stored as 'projected'.
-    events.get(row.participant_id)?.push({ svixId: row.svix_id, occurredAt: row.occurred_at, event: row.payload });
-  }
-  const plays = ids.filter((id) => events.get(id)!.length > 0).map((id) => projectPlay(id, events.get(id)!));
+  // Payloads were validated by their schema before they were stored as 'projected'.
+  const plays = projectBatch(rows.map((row) => ({ svixId: row.svix_id, occurredAt: row.occurred_at, event: row.payload })));
   await writePlays(tx, plays);
   return plays;
+}
+
+/**
+ * The events of many plays, in any order and mixed together, projected play by play: each play
+ * once, from exactly its own events, in participant id order.
+ */
+export function projectBatch(events: readonly StoredPlayEvent[]): PlayProgress[] {
+  const byPlay = new Map<string, StoredPlayEvent[]>();
+  for (const stored of events) {
+    const id = stored.event.participant_id;
+    let list = byPlay.get(id);
+    if (!list) byPlay.set(id, (list = []));
+    list.push(stored);
+  }
+  return [...byPlay.keys()].sort(bySortKey).map((id) => projectPlay(id, byPlay.get(id)!));
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);

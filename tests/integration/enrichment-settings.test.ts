@@ -3,13 +3,14 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hashPassword } from "@/lib/auth/password";
 import { withClient } from "../support/database";
+import { waitForProjection } from "../support/projection";
 import { startFakeInstruqt, type FakeInstruqt } from "../support/fake-instruqt";
 import { TEST_ADMIN } from "../support/integration-setup";
 import { signIn, withSession } from "../support/session";
 import { sendEvent } from "../support/webhooks";
 
 /**
- * Settings → Enrichment over HTTP against the shared app (CAIRN_WORKER=off: nothing here is
+ * Settings → Enrichment over HTTP against the shared app (CAIRN_WORKER=projector: nothing here is
  * processed, only configured and queued): who may use it, that the API key never comes back out,
  * the connection test against a fake Instruqt, the queue controls and the purge.
  */
@@ -216,8 +217,10 @@ describe("the queue", () => {
       timestamp: new Date().toISOString(),
     });
     expect(response.status).toBe(201);
+    // The projector queues the job after the acknowledgement.
+    await waitForProjection(databaseUrl);
     expect(await sql("SELECT status, user_ids FROM enrichment_job WHERE invite_id = $1", [invite])).toEqual([{ status: "pending", user_ids: [user] }]);
-    // This app runs no worker: nothing was asked of Instruqt on the ingest path.
+    // This app runs no enrichment worker: nothing was asked of Instruqt on the ingest path.
     expect(fake.requests).toHaveLength(0);
   });
 

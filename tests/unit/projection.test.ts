@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { projectPlay, type ChallengeProgressRow, type PlayProgress, type StoredPlayEvent } from "@/lib/progress/projection";
+import { projectBatch } from "@/lib/progress/projector";
 import {
   completedPlay,
   PlayBuilder,
@@ -411,6 +412,22 @@ describe("projectPlay: properties", () => {
         },
       ),
       { numRuns: 1500 },
+    );
+  });
+
+  it("batching many plays at once (the projector) equals projecting each alone", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(playArbitrary({ omitIndexes: true, varyDetails: true, maxEvents: 12 }), { minLength: 1, maxLength: 8, selector: (play) => play.participantId }).chain((plays) =>
+          fc.record({ plays: fc.constant(plays), order: fc.nat() }),
+        ),
+        ({ plays, order }) => {
+          const alone = plays.map((play) => projectPlay(play.participantId, play.stored)).sort((a, b) => (a.participantId < b.participantId ? -1 : 1));
+          const interleaved = shuffled(plays.flatMap((play) => play.stored), order);
+          expect(projectBatch(interleaved)).toEqual(alone.filter((play) => play.eventCount > 0));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 
