@@ -15,9 +15,9 @@ import type { MatchOutcome } from "./match";
  *   - it runs unchanged on the embedded PGlite database (a single session behind a socket
  *     multiplexer), where those libraries' LISTEN/NOTIFY wake-ups, advisory-lock tricks and
  *     installer migrations are not something we can rely on;
- *   - enqueueing is a plain INSERT inside the ingest transaction (see `enqueueForEvent`): the job
- *     exists exactly when the event that asked for it is committed — no outbox, no dual write,
- *     and no network call on the ingest path;
+ *   - enqueueing is a plain upsert inside the projector's batch transaction (the batched form of
+ *     `enqueueForEvent`, lib/progress/projector.ts): the job exists exactly when the event that
+ *     asked for it is projected — no outbox, no dual write, and no network call on the way;
  *   - one job per invite (a unique key) gives de-duplication for free, and the queue's state is
  *     ordinary rows the settings page can count, list, retry and purge.
  * What it gives up — cron, priorities, fan-out — Cairn does not need.

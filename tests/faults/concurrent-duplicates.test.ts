@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppServer } from "../support/app-server";
+import { waitForProjection } from "../support/projection";
 import { Cluster } from "./support/cluster";
 import { faultTraffic, Sender, startAppOn } from "./support/harness";
 
@@ -53,6 +54,7 @@ describe("20 concurrent deliveries of one svix-id", () => {
         // The play has seen each sampled event of its own exactly once, however often it came.
         const participant = event.payload.participant_id;
         sentPerPlay.set(participant, (sentPerPlay.get(participant) ?? 0) + 1);
+        await waitForProjection(cluster.url);
         const [play] = await cluster.query<{ event_count: number }>("SELECT event_count FROM participant WHERE id = $1", [event.payload.participant_id]);
         expect(play!.event_count).toBe(sentPerPlay.get(participant));
       }

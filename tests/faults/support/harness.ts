@@ -6,6 +6,7 @@ import { projectPlay } from "@/lib/progress/projection";
 import { post, signDelivery, type HttpResult } from "@/lib/simulate/sender";
 import { generateTraffic, type SimPlay, type Traffic } from "@/lib/simulate/traffic";
 import { startApp, type AppServer } from "../../support/app-server";
+import { waitForProjection } from "../../support/projection";
 import { TEST_WEBHOOK_SECRET } from "../../support/webhooks";
 import { Cluster } from "./cluster";
 
@@ -75,10 +76,12 @@ export async function storedIds(cluster: Cluster): Promise<Map<string, number>> 
 }
 
 /**
- * Every play's stored progress equals the pure projection of its simulated events: the event log
- * and the projections committed together, whatever was interrupted.
+ * Every play's stored progress equals the pure projection of its simulated events: whatever was
+ * interrupted, every stored event was (or is, once the projectors catch up) projected.
  */
 export async function expectProjectionsMatch(cluster: Cluster, plays: readonly SimPlay[]): Promise<void> {
+  // Projection follows the acknowledgement: compare once the projectors have caught up.
+  await waitForProjection(cluster.url, 60_000);
   const rows = await cluster.query<{ id: string; status: string; event_count: number; attempts: number; challenges_completed: number; last_activity_at: Date | null }>(
     "SELECT id, status, event_count, attempts, challenges_completed, last_activity_at FROM participant",
   );
