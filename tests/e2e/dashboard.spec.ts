@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Page } from "@playwright/test";
 import { TEST_DELIVERY_PREFIX } from "../../lib/ingest/handle-webhook";
 import { PlayBuilder, type BuiltEvent } from "../support/events-factory";
+import { waitForProjectionAt } from "../support/projection";
 import { sendEvent } from "../support/webhooks";
 import { E2E_ADMIN, expect, test } from "./fixtures";
 
@@ -47,11 +48,13 @@ const u2 = learnerPlay(2, new Date(start.getTime() + 60_000))
   .after(10).challengeStarted(1).after(60).attempt(1, false).after(60).attempt(1, false);
 const u3 = learnerPlay(3, new Date(start.getTime() + 120_000)).trackStarted();
 
+/** Delivers events and waits for the projector: progress is written after the 201. */
 async function deliver(baseURL: string, events: BuiltEvent[]) {
   for (const event of events) {
     const response = await sendEvent(baseURL, event.payload, { svixId: event.svixId });
     expect(response.status, event.svixId).toBe(201);
   }
+  await waitForProjectionAt(baseURL);
 }
 
 async function signIn(page: Page) {
