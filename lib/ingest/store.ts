@@ -168,8 +168,10 @@ async function flush(batch: Waiter[]): Promise<void> {
  * One statement, so one implicit transaction: the events, their projection markers (only for
  * events the projector derives anything from) and the wake-up of the projectors commit together
  * or not at all. ON CONFLICT DO NOTHING waits for a concurrent first insert of the same svix id to
- * commit or roll back, so exactly one delivery of an id stores it. Returns the ids stored, by
- * svix id.
+ * commit or roll back, so exactly one delivery of an id stores it. Rows go in svix id order, not
+ * arrival order: two instances appending overlapping batches (Svix retrying on another
+ * connection) then wait for each other in one direction instead of deadlocking. Returns the ids
+ * stored, by svix id.
  */
 async function append(rows: Row[]): Promise<Map<string, bigint>> {
   const pick = <K extends keyof Row>(key: K) => rows.map((row) => row[key]);
@@ -180,15 +182,15 @@ async function append(rows: Row[]): Promise<Map<string, bigint>> {
         ${pick("timestampRaw")}::text[], ${pick("participantId")}::text[], ${pick("userId")}::text[],
         ${pick("trackId")}::text[], ${pick("inviteId")}::text[], ${pick("challengeId")}::text[],
         ${pick("payload")}::text[], ${pick("outcome")}::text[], ${pick("error")}::text[]
-      ) WITH ORDINALITY AS t(svix_id, type, occurred_at, timestamp_raw, participant_id, user_id, track_id,
-                             invite_id, challenge_id, payload, outcome, error, ord)
+      ) AS t(svix_id, type, occurred_at, timestamp_raw, participant_id, user_id, track_id,
+             invite_id, challenge_id, payload, outcome, error)
     ), stored AS (
       INSERT INTO webhook_event
         (svix_id, type, occurred_at, timestamp_raw, participant_id, user_id, track_id, invite_id,
          challenge_id, payload, outcome, error)
       SELECT svix_id, type, occurred_at, timestamp_raw, participant_id, user_id, track_id, invite_id,
              challenge_id, payload::jsonb, outcome::"EventOutcome", error
-      FROM input ORDER BY ord
+      FROM input ORDER BY svix_id
       ON CONFLICT (svix_id) DO NOTHING
       RETURNING id, svix_id, outcome
     ), pending AS (
