@@ -9,8 +9,9 @@
 //      deployments where a single release job migrates before many instances start).
 //   3. NEXTAUTH_SECRET: if unset, a random one persisted in $CAIRN_DATA_DIR/auth-secret, so that
 //      sessions (and whatever the app derives from the secret) survive restarts.
-//   4. Next.js: production (`next build` when the build is missing or older than the sources,
-//      then `next start`), or `next dev` with --dev. Further arguments are passed to Next.
+//   4. Serve: production (`next build` when the build is missing or older than the sources, then
+//      scripts/server.ts — the webhook on node:http, everything else through Next), or `next dev`
+//      with --dev. Further arguments are passed to `next dev`.
 //      While it runs, its URL is in $CAIRN_DATA_DIR/embedded-database-url (for user:create).
 //   5. Shutdown: SIGINT/SIGTERM/SIGHUP are forwarded to Next; once it has exited, the embedded
 //      database is closed cleanly (PGlite must be closed to leave a consistent cluster on disk).
@@ -34,6 +35,7 @@ import { MigrationError, applyMigrations } from "./lib/migrations.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const NEXT_BIN = createRequire(import.meta.url).resolve("next/dist/bin/next");
+const SERVER_ENTRY = path.join(ROOT, "scripts", "server.ts");
 // How long Next gets to finish in-flight requests after a forwarded signal before SIGKILL.
 const CHILD_SHUTDOWN_GRACE_MS = 10_000;
 // How long closing the embedded database may take before we exit regardless.
@@ -208,11 +210,11 @@ function onSignal(signal) {
   }
   shutdownSignal = signal;
   if (child) {
-    log(`${signal} received, stopping Next.js...`);
+    log(`${signal} received, stopping the server...`);
     child.kill(signal);
     setTimeout(() => {
       if (child) {
-        warn(`Next.js did not stop within ${CHILD_SHUTDOWN_GRACE_MS / 1000} s; killing it.`);
+        warn(`The server did not stop within ${CHILD_SHUTDOWN_GRACE_MS / 1000} s; killing it.`);
         child.kill("SIGKILL");
       }
     }, CHILD_SHUTDOWN_GRACE_MS).unref();
@@ -225,8 +227,21 @@ function onSignal(signal) {
 
 /** Runs `next <args>` and resolves with its exit code (128+n when killed by signal n). */
 function runNext(args, env) {
+  return runChild([NEXT_BIN, ...args], env);
+}
+
+/**
+ * Runs the production server (scripts/server.ts: the webhook on node:http, Next for the rest)
+ * under tsx, in one process: `node --import tsx` rather than the tsx CLI, which would put a
+ * second process between us and the server for signals to cross.
+ */
+function runServer(env) {
+  return runChild(["--import", "tsx", SERVER_ENTRY], { ...env, NODE_ENV: "production" });
+}
+
+function runChild(args, env) {
   return new Promise((resolve) => {
-    child = spawn(process.execPath, [NEXT_BIN, ...args], { cwd: ROOT, env, stdio: "inherit" });
+    child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "inherit" });
     child.once("error", (error) => {
       warn(`Could not start Next.js: ${error.message}`);
       child = null;
@@ -247,7 +262,6 @@ async function main() {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, onSignal);
 
   const config = readConfig(process.argv.slice(2));
-  const mode = config.dev ? "development" : "production";
 
   // 1. Database
   let databaseUrl = config.databaseUrl;
@@ -306,14 +320,16 @@ async function main() {
     }
   }
 
-  log(`Starting Next.js (${mode}) on http://${config.hostname}:${config.port}`);
-  const command = config.dev ? "dev" : "start";
-  const code = await runNext([command, "--port", config.port, "--hostname", config.hostname, ...config.nextArgs], env);
+  log(`Starting ${config.dev ? "Next.js (development)" : "the server (production)"} on http://${config.hostname}:${config.port}`);
+  if (!config.dev && config.nextArgs.length > 0) warn(`Ignoring arguments meant for Next.js in production: ${config.nextArgs.join(" ")}`);
+  const code = config.dev
+    ? await runNext(["dev", "--port", config.port, "--hostname", config.hostname, ...config.nextArgs], env)
+    : await runServer(env);
   if (shutdownSignal) {
-    log(`Next.js stopped (exit code ${code}).`);
+    log(`The server stopped (exit code ${code}).`);
     return void exit(code);
   }
-  warn(`Next.js exited unexpectedly (exit code ${code}).`);
+  warn(`The server exited unexpectedly (exit code ${code}).`);
   return void exit(code || 1);
 }
 
