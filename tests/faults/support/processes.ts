@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 
 /**
- * The app's process tree, read from /proc: scripts/start.mjs spawns the server (scripts/server.ts,
+ * The app's process tree, read from /proc: scripts/start.ts spawns the server (scripts/server.ts,
  * titled cairn-server; `next start` used to be titled next-server). Killing only the parent would leave the server running.
  */
 
