@@ -64,10 +64,8 @@ class Databases {
     await this.admin((client) => client.query(`CREATE DATABASE "${name}"`));
     this.created.push(name);
     const url = this.urlFor(name);
-    const migrations = (await import(pathToFileURL(`${root}scripts/lib/migrations.mjs`).href)) as {
-      applyMigrations: (options: { connectionString: string; log?: (line: string) => void }) => Promise<void>;
-    };
-    await migrations.applyMigrations({ connectionString: url });
+    const { applyMigrations } = await import("../scripts/lib/migrations.ts");
+    await applyMigrations({ connectionString: url });
     return { name, url };
   }
 

@@ -5,7 +5,7 @@
 // Why a wrapper instead of a bare `prisma generate`:
 //   The Prisma CLI resolves (and, if absent, downloads) the native schema-engine binary before
 //   running *any* command, including `generate`, which never executes it. Cairn migrates with the
-//   WebAssembly schema engine (scripts/migrate.mjs), so the native binary is dead weight, and on
+//   WebAssembly schema engine (scripts/migrate.ts), so the native binary is dead weight, and on
 //   machines without access to binaries.prisma.sh (CI sandboxes, air-gapped hosts) the download
 //   fails and takes `npm install` down with it. Pointing PRISMA_SCHEMA_ENGINE_BINARY at any
 //   existing file satisfies the lookup; Node's own executable is always there.

@@ -8,14 +8,14 @@
 // $CAIRN_DATA_DIR/embedded-database-url, since PGlite has a single owner), else opened here
 // directly, migrated like `npm start` would, and closed again.
 //
-// Like scripts/start.mjs, this entry point reads the few variables it needs to find the database
+// Like scripts/start.ts, this entry point reads the few variables it needs to find the database
 // itself; the app's code it calls reads its configuration through lib/env.ts as always.
 //
 // Exit codes: 0 created; 1 refused (duplicate email, database problem); 2 bad arguments or input.
 
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { z } from "zod";
@@ -34,11 +34,6 @@ input when piped, e.g.  printf '%s' "$PASSWORD" | ${COMMAND} -- --email a@b.c --
 It must be at least ${MIN_PASSWORD_LENGTH} characters.`;
 
 class UsageError extends Error {}
-
-interface EmbeddedDatabase {
-  connectionString: string;
-  stop(): Promise<void>;
-}
 
 async function main(): Promise<number> {
   let args: { email?: string; role?: string; name?: string; help?: boolean };
@@ -174,11 +169,9 @@ async function resolveDatabase(): Promise<{ url: string; close: () => Promise<vo
 
   // No server is running (or it died and left the file): open the database ourselves. The
   // directory lock refuses if a server is starting up and owns it already.
-  type EmbeddedModule = { startEmbeddedDatabase(options: { dataDir: string }): Promise<EmbeddedDatabase> };
-  type MigrationsModule = { applyMigrations(options: { connectionString: string; log?: (line: string) => void }): Promise<void> };
-  const load = async <T>(file: string) => (await import(pathToFileURL(path.join(ROOT, "scripts", "lib", file)).href)) as T;
-  const { startEmbeddedDatabase } = await load<EmbeddedModule>("embedded-db.mjs");
-  const { applyMigrations } = await load<MigrationsModule>("migrations.mjs");
+  // Loaded only here: most runs go through DATABASE_URL or the running server.
+  const { startEmbeddedDatabase } = await import("./lib/embedded-db.ts");
+  const { applyMigrations } = await import("./lib/migrations.ts");
   console.error(`No server is running: opening the embedded database in ${path.join(dataDir, "pglite")}.`);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const embedded = await startEmbeddedDatabase({ dataDir: path.join(dataDir, "pglite") });

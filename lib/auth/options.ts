@@ -34,6 +34,15 @@ export function authOptions(): AuthOptions {
     secret: NEXTAUTH_SECRET,
     session: { strategy: "jwt", maxAge: Math.round(CAIRN_SESSION_MAX_AGE_HOURS * 3600) },
     pages: { signIn: "/signin" },
+    // NEXTAUTH_URL is optional (README): without it next-auth takes the origin from the request,
+    // and its warning on every sign-in would tell operators otherwise. Other warnings print as
+    // next-auth's default logger does.
+    logger: {
+      warn(code) {
+        if (code === "NEXTAUTH_URL") return;
+        console.warn(`[next-auth][warn][${code}]`, `\nhttps://next-auth.js.org/warnings#${code.toLowerCase()}`);
+      },
+    },
     providers: [
       CredentialsProvider({
         name: "Email and password",

@@ -25,12 +25,18 @@ export async function createUser(input: NewUser) {
   });
 }
 
+/** The admin created at first start; the password only when it was generated. */
+export interface FirstAdmin {
+  email: string;
+  generatedPassword: string | null;
+}
+
 /**
  * At start, with no user at all: create the first admin from CAIRN_ADMIN_EMAIL/PASSWORD, or else
  * admin@localhost with a random password printed once, so a fresh `npm start` can be signed into.
  */
-export async function ensureFirstAdmin(log: (line: string) => void = console.log): Promise<void> {
-  if ((await db().user.count()) > 0) return;
+export async function ensureFirstAdmin(log: (line: string) => void = console.log): Promise<FirstAdmin | null> {
+  if ((await db().user.count()) > 0) return null;
   const { CAIRN_ADMIN_EMAIL, CAIRN_ADMIN_PASSWORD } = env();
   const email = CAIRN_ADMIN_EMAIL ?? "admin@localhost";
   const generated = CAIRN_ADMIN_PASSWORD ? null : randomBytes(12).toString("base64url");
@@ -40,9 +46,10 @@ export async function ensureFirstAdmin(log: (line: string) => void = console.log
     });
   } catch (error) {
     // Another instance created the first admin at the same moment.
-    if ((error as { code?: string }).code === "P2002") return;
+    if ((error as { code?: string }).code === "P2002") return null;
     throw error;
   }
   log(`[cairn] created the first admin: ${email}`);
   if (generated) log(`[cairn] its generated password (shown once, change it in Settings → Users): ${generated}`);
+  return { email, generatedPassword: generated };
 }

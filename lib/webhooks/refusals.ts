@@ -15,8 +15,24 @@ export type RefusedReason =
   | "bad_json";
 
 const FLUSH_DELAY_MS = 1_000;
-const pending = new Map<string, { hour: Date; reason: RefusedReason; count: number; lastSeenAt: Date }>();
-let flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+interface PendingCount {
+  hour: Date;
+  reason: RefusedReason;
+  count: number;
+  lastSeenAt: Date;
+}
+
+// Process-wide, on globalThis: the production server and Next's bundle each load a copy of this
+// module; one map and one timer per process keep "at most one write a second" true.
+const STATE = Symbol.for("cairn.webhooks.refusals");
+interface RefusalState {
+  pending: Map<string, PendingCount>;
+  flushTimer: ReturnType<typeof setTimeout> | undefined;
+}
+const store = globalThis as unknown as Record<typeof STATE, RefusalState | undefined>;
+const state: RefusalState = (store[STATE] ??= { pending: new Map(), flushTimer: undefined });
+const pending = state.pending;
 
 function hourOf(date: Date): Date {
   const hour = new Date(date);
@@ -34,11 +50,11 @@ export function countRefusal(reason: RefusedReason, at: Date = new Date()): void
   } else {
     pending.set(key, { hour, reason, count: 1, lastSeenAt: at });
   }
-  flushTimer ??= setTimeout(() => {
-    flushTimer = undefined;
+  state.flushTimer ??= setTimeout(() => {
+    state.flushTimer = undefined;
     void flushRefusals();
   }, FLUSH_DELAY_MS);
-  flushTimer.unref?.();
+  state.flushTimer.unref?.();
 }
 
 export async function flushRefusals(): Promise<void> {

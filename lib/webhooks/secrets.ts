@@ -19,38 +19,49 @@ interface CachedSecret {
   expiresAt: Date | null;
 }
 
-let cache: { secrets: CachedSecret[]; loadedAt: number } | undefined;
-let seeding: Promise<void> | undefined;
+/**
+ * Process-wide, on globalThis: the production server (scripts/server.ts) and Next's bundle each
+ * load their own copy of this module, and a change saved in Settings (Next's copy) must reach the
+ * webhook (the server's copy) at once, not after the cache's lifetime.
+ */
+interface SecretState {
+  cache: { secrets: CachedSecret[]; loadedAt: number } | undefined;
+  seeding: Promise<boolean> | undefined;
+}
+const STATE = Symbol.for("cairn.webhooks.secrets");
+const store = globalThis as unknown as Record<typeof STATE, SecretState | undefined>;
+const state = (store[STATE] ??= { cache: undefined, seeding: undefined });
 
 export function invalidateSecretCache(): void {
-  cache = undefined;
+  state.cache = undefined;
 }
 
 /**
  * At first start, INSTRUQT_WEBHOOK_SECRET seeds the table once; afterwards the table (managed in
  * Settings → Webhook) is the only source, so removing the variable or rotating in the UI wins.
  */
-export async function seedSecretFromEnvironment(): Promise<void> {
+export async function seedSecretFromEnvironment(): Promise<boolean> {
   const secret = env().INSTRUQT_WEBHOOK_SECRET;
-  if (!secret) return;
-  await db().$transaction(async (tx) => {
+  if (!secret) return false;
+  return db().$transaction(async (tx) => {
     const claimed = await tx.setting.createMany({
       data: [{ key: SEEDED_FLAG, value: { at: new Date().toISOString() } }],
       skipDuplicates: true,
     });
-    if (claimed.count === 0) return;
+    if (claimed.count === 0) return false;
     await tx.webhookSecret.create({
       data: { secretEncrypted: encrypt(secret), hint: secretHint(secret), createdBy: "INSTRUQT_WEBHOOK_SECRET" },
     });
+    return true;
   });
 }
 
 async function loadActiveSecrets(): Promise<CachedSecret[]> {
-  seeding ??= seedSecretFromEnvironment().catch((error) => {
-    seeding = undefined;
+  state.seeding ??= seedSecretFromEnvironment().catch((error) => {
+    state.seeding = undefined;
     throw error;
   });
-  await seeding;
+  await state.seeding;
   const rows = await db().webhookSecret.findMany({
     where: { OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
     orderBy: { createdAt: "desc" },
@@ -71,10 +82,10 @@ async function loadActiveSecrets(): Promise<CachedSecret[]> {
 
 export async function activeSigningSecrets(): Promise<string[]> {
   const now = Date.now();
-  if (!cache || now - cache.loadedAt >= CACHE_TTL_MS) {
-    cache = { secrets: await loadActiveSecrets(), loadedAt: now };
+  if (!state.cache || now - state.cache.loadedAt >= CACHE_TTL_MS) {
+    state.cache = { secrets: await loadActiveSecrets(), loadedAt: now };
   }
-  return cache.secrets
+  return state.cache.secrets
     .filter(({ expiresAt }) => expiresAt === null || expiresAt.getTime() > now)
     .map(({ secret }) => secret);
 }

@@ -5,7 +5,7 @@ import { expectProjectionsMatch, faultTraffic, isAck, pool, Sender, startAppOn, 
 import { descendants, killTree, nextServerPid, waitUntilGone } from "./support/processes";
 
 /**
- * The app is SIGKILLed — start.mjs and the next-server it spawned, at once — while deliveries
+ * The app is SIGKILLed — start.ts and the server it spawned, at once — while deliveries
  * stream in. Whatever got a 2xx before the kill must be in the event log after the restart, with
  * its projection; what did not is redelivered and lands once.
  */

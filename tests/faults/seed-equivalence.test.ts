@@ -52,9 +52,7 @@ describe("npm run seed", () => {
     // Seeded: a second database on the same cluster, migrated by the app's first start on it.
     await cluster.query("CREATE DATABASE seeded TEMPLATE template0");
     const seededUrl = cluster.url.replace(/\/cairn$/, "/seeded");
-    const { applyMigrations } = (await import("../../scripts/lib/migrations.mjs" as string)) as {
-      applyMigrations: (o: { connectionString: string }) => Promise<void>;
-    };
+    const { applyMigrations } = await import("../../scripts/lib/migrations.ts");
     await applyMigrations({ connectionString: seededUrl });
     const seeded = await seedDatabase({ databaseUrl: seededUrl, ...options, batchEvents: 400 });
     expect(seeded.plays).toBe(120);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startApp, type AppServer } from "../support/app-server";
 import { withClient } from "../support/database";
+import { signIn } from "../support/session";
 import { sendEvent, TEST_WEBHOOK_SECRET } from "../support/webhooks";
 
 /**
@@ -22,8 +23,25 @@ describe("embedded database (npm start without DATABASE_URL)", () => {
       CAIRN_EMBEDDED_DB_PORT: String(dbPort),
       INSTRUQT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
       NEXTAUTH_SECRET: undefined,
+      // Optional per the README: nothing may warn about them.
+      NEXTAUTH_URL: undefined,
+      CAIRN_PUBLIC_URL: undefined,
+      CAIRN_ADMIN_EMAIL: undefined,
+      CAIRN_ADMIN_PASSWORD: undefined,
       CAIRN_WORKER: "projector",
     });
+
+  /** The closing block, once printed: it follows start-up seeding, which may finish after /api/health answers. */
+  const closingBlock = async (): Promise<string> => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const output = app!.output();
+      const at = output.lastIndexOf("[cairn] Cairn is ready.");
+      if (at !== -1 && output.indexOf("[cairn] =====", at) !== -1) return output.slice(at);
+      if (Date.now() > deadline) throw new Error(`no closing block in the log:\n${output.slice(-3000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
 
   const embeddedUrl = () => `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`;
 
@@ -35,6 +53,22 @@ describe("embedded database (npm start without DATABASE_URL)", () => {
   afterAll(async () => {
     await app?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("closes the first start's log with one block: URL, admin, its generated password, secret, webhook URL", async () => {
+    const block = await closingBlock();
+    const output = app!.output();
+    expect(block).toContain(`Open:           ${app!.baseUrl}`);
+    expect(block).toContain("Admin:          admin@localhost");
+    expect(block).toContain("Signing secret: set, seeded from INSTRUQT_WEBHOOK_SECRET on this start");
+    expect(block).toContain(`Webhook URL:    ${app!.baseUrl}/api/webhooks/instruqt`);
+    const password = /Password: +(\S+) +\(generated/.exec(block)?.[1];
+    expect(password).toBeTruthy();
+    // Shown once, in the block, after the server is ready; and it is the admin's password.
+    expect(output.split(password!).length - 1).toBe(1);
+    expect(output.indexOf("[cairn] ready: serving on")).toBeLessThan(output.indexOf("[cairn] Cairn is ready."));
+    await signIn(app!.baseUrl, "admin@localhost", password!);
+    expect(app!.output()).not.toMatch(/NEXTAUTH_URL|\[next-auth\]\[warn\]/);
   });
 
   it("accepts a signed event and its progress can be read back, also after a restart", async () => {
@@ -65,5 +99,10 @@ describe("embedded database (npm start without DATABASE_URL)", () => {
     expect([0, 143]).toContain(await app!.stop());
     app = await boot();
     expect(await readProgress()).toEqual([{ status: "in_progress", challenges_completed: 1, progress_percent: 25 }]);
+    // A later start: the admin exists, no password is shown; the secret was seeded before.
+    const restarted = await closingBlock();
+    expect(restarted).toContain("an admin account exists already");
+    expect(restarted).not.toContain("Password:");
+    expect(restarted).toMatch(/Signing secret: set \(1 active; INSTRUQT_WEBHOOK_SECRET was seeded on an earlier start/);
   });
 });

@@ -64,7 +64,7 @@ async function boot(env: Record<string, string> = {}): Promise<AppServer> {
   return app;
 }
 
-/** The app process and everything it started (start.mjs → next start), deepest first. */
+/** The app process and everything it started (start.ts → the server), deepest first. */
 function processTree(pid: number): number[] {
   let listing = "";
   try {

@@ -128,7 +128,7 @@ async function configure({ enabled = true, apiKey = fake.apiKey }: { enabled?: b
 
 beforeAll(async () => {
   database = await createDatabase("cairn_enrich");
-  const migrated = spawnSync(process.execPath, ["--experimental-wasm-modules", "scripts/migrate.mjs", "deploy"], {
+  const migrated = spawnSync(process.execPath, ["--import", "tsx", "scripts/migrate.ts", "deploy"], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: database.url },
     encoding: "utf8",

@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 /**
- * Starts the real app the way a user does (scripts/start.mjs: migrate, build if stale, serve) and
+ * Starts the real app the way a user does (scripts/start.ts: migrate, build if stale, serve) and
  * waits until /api/health answers.
  */
 
@@ -41,7 +41,8 @@ export async function startApp(env: Record<string, string | undefined>, { timeou
   };
   // An `undefined` here means "unset it", e.g. DATABASE_URL for the embedded database.
   const childEnv = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)) as NodeJS.ProcessEnv;
-  const child = spawn(process.execPath, ["--experimental-wasm-modules", "scripts/start.mjs"], {
+  // Exactly what `npm start` runs (package.json), so the custom server is what the tests exercise.
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: root,
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 
 /**
- * The app's process tree, read from /proc: scripts/start.mjs spawns `next start`, which serves
- * from a process titled next-server. Killing only the parent would leave the server running.
+ * The app's process tree, read from /proc: scripts/start.ts spawns the server (scripts/server.ts,
+ * titled cairn-server; `next start` used to be titled next-server). Killing only the parent would leave the server running.
  */
 
 function parentOf(pid: number): number | null {
@@ -54,12 +54,12 @@ export function rssKiB(pid: number): number | null {
   }
 }
 
-/** The process that serves HTTP: the descendant titled next-server. */
+/** The process that serves HTTP: the descendant titled cairn-server (npm start) or next-server. */
 export function nextServerPid(root: number): number {
-  const pid = descendants(root).find((p) => commandLine(p).startsWith("next-server"));
+  const pid = descendants(root).find((p) => /^(cairn|next)-server/.test(commandLine(p)));
   if (pid === undefined) {
     const tree = [root, ...descendants(root)].map((p) => `${p}: ${commandLine(p)}`).join("\n");
-    throw new Error(`no next-server process under ${root}:\n${tree}`);
+    throw new Error(`no cairn-server process under ${root}:\n${tree}`);
   }
   return pid;
 }

@@ -1,33 +1,32 @@
-#!/usr/bin/env node
-// Cairn's migration CLI: a thin entry point over scripts/lib/migrations.mjs, which uses Prisma's
+// Cairn's migration CLI: a thin entry point over scripts/lib/migrations.ts, which uses Prisma's
 // WebAssembly schema engine, so neither the native engine binary nor network access is needed.
 //
 //   npm run db:migrate                       apply pending migrations to DATABASE_URL
 //   npm run db:migration -- <name>           write prisma/migrations/<timestamp>_<name>/ from
 //                                            the changes in prisma/schema.prisma
-//   node scripts/migrate.mjs resolve --rolled-back|--applied <migration>
+//   node --import tsx scripts/migrate.ts resolve --rolled-back|--applied <migration>
 //                                            settle a failed migration (prisma migrate resolve)
 //
-// The npm scripts pass --experimental-wasm-modules; it is harmless but no longer needed (see
-// scripts/lib/migrations.mjs). Set CAIRN_MIGRATE_DEBUG=1 to see the engine's own log and the
+// Runs under tsx (`node --import tsx`). No Node flags are needed (scripts/lib/migrations.ts loads
+// the wasm engine itself). Set CAIRN_MIGRATE_DEBUG=1 to see the engine's own log and the
 // full error chain.
 //
 // Regenerating the first migration while the schema is still young:
 //   rm -rf prisma/migrations && npm run db:migration -- init
 
-import { MigrationError, applyMigrations, createMigration, resolveMigration } from "./lib/migrations.mjs";
+import { MigrationError, applyMigrations, createMigration, resolveMigration } from "./lib/migrations.ts";
 
 const USAGE = `Usage:
-  node scripts/migrate.mjs deploy                         apply pending migrations (needs DATABASE_URL)
-  node scripts/migrate.mjs create <name>                  create a migration from prisma/schema.prisma
-  node scripts/migrate.mjs resolve --rolled-back <name>   mark a failed migration as rolled back (needs DATABASE_URL)
-  node scripts/migrate.mjs resolve --applied <name>       mark a migration as applied without running it`;
+  npm run db:migrate                                  apply pending migrations (needs DATABASE_URL)
+  npm run db:migration -- <name>                      create a migration from prisma/schema.prisma
+  node --import tsx scripts/migrate.ts resolve --rolled-back <name>  mark a failed migration as rolled back (needs DATABASE_URL)
+  node --import tsx scripts/migrate.ts resolve --applied <name>      mark a migration as applied without running it`;
 
 const verbose = Boolean(process.env.CAIRN_MIGRATE_DEBUG);
-const log = (message) => console.log(message);
-const debug = verbose ? (message) => console.error(message) : undefined;
+const log = (message: string) => console.log(message);
+const debug = verbose ? (message: string) => console.error(message) : undefined;
 
-function requireDatabaseUrl() {
+function requireDatabaseUrl(): string {
   const url = process.env.DATABASE_URL;
   if (!url) {
     throw new MigrationError(
@@ -40,7 +39,7 @@ function requireDatabaseUrl() {
 }
 
 /** host:port/database of a URL, for messages: never print credentials. */
-function describeTarget(url) {
+function describeTarget(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ""}${parsed.pathname}`;
@@ -49,7 +48,7 @@ function describeTarget(url) {
   }
 }
 
-async function main(argv) {
+async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case "deploy": {
@@ -61,12 +60,12 @@ async function main(argv) {
     }
     case "create": {
       if (rest.length !== 1) throw new MigrationError(`create takes exactly one name.\n\n${USAGE}`);
-      await createMigration({ name: rest[0], log, debug });
+      await createMigration({ name: rest[0]!, log, debug });
       return;
     }
     case "resolve": {
       const [flag, migrationName, ...extra] = rest;
-      const status = { "--rolled-back": "rolled-back", "--applied": "applied" }[flag];
+      const status = flag === "--rolled-back" ? "rolled-back" : flag === "--applied" ? "applied" : null;
       if (!status || !migrationName || extra.length > 0) throw new MigrationError(USAGE);
       const url = requireDatabaseUrl();
       log(`Resolving on ${describeTarget(url)}`);

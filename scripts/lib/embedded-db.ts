@@ -1,7 +1,7 @@
 // Embedded PostgreSQL for zero-config starts: PGlite (Postgres compiled to WebAssembly) served
 // over the PostgreSQL wire protocol on 127.0.0.1, so the app reaches it through Prisma +
 // @prisma/adapter-pg exactly like a real server (DESIGN.md principle 5). The app never imports
-// this module; only scripts/start.mjs, scripts/lib/migrations.mjs (shadow database for
+// this module; only scripts/start.ts, scripts/lib/migrations.ts (shadow database for
 // `db:migration`) and test setup do.
 //
 // PGlite is a *single* Postgres backend (one session). @electric-sql/pglite-socket accepts many
@@ -39,7 +39,7 @@ const MSG_SYNC = 0x53; // 'S' ends an extended-protocol exchange (Parse/Bind/Des
 const MSG_TERMINATE = 0x58; // 'X'
 
 /** Encodes a simple Query message; used to roll back after a client vanishes. */
-function queryMessage(sql) {
+function queryMessage(sql: string): Uint8Array {
   const body = Buffer.from(`${sql}\0`, "utf8");
   const msg = Buffer.alloc(5 + body.length);
   msg[0] = MSG_QUERY;
@@ -58,7 +58,7 @@ const ROLLBACK_MESSAGE = queryMessage("ROLLBACK");
  * Not handled: COPY FROM STDIN (a Query followed by CopyData messages), which neither Prisma nor
  * Cairn uses.
  */
-function endsExchange(message) {
+function endsExchange(message: Uint8Array): boolean {
   const type = message[0];
   return type === MSG_SYNC || type === MSG_QUERY || type === MSG_TERMINATE || type === 0;
 }
@@ -82,35 +82,37 @@ function endsExchange(message) {
  * unfinished work to be committed by the next client's Sync (the stock queue only rolled back
  * explicit transaction blocks). Here anything a vanished client left open is rolled back.
  */
+type QueueItem =
+  | { handlerId: number; reset?: false; message: Uint8Array; onData: (data: Uint8Array) => void; resolve: (bytes: number) => void; reject: (error: unknown) => void }
+  | { handlerId: number; reset: true; resolve: (bytes: number) => void; reject: (error: unknown) => void };
+
 class ExchangeQueue {
-  /** @type {PGlite} */ #db;
-  /** @type {Array<{handlerId:number, message?:Uint8Array, onData?:(d:Uint8Array)=>void, reset?:boolean, resolve:Function, reject:Function}>} */
-  #queue = [];
+  #db: PGlite;
+  #queue: QueueItem[] = [];
   #running = false;
   /** Connection that currently owns the backend (mid-exchange or in a transaction), or null. */
-  #owner = null;
+  #owner: number | null = null;
   /** Connection whose message is executing right now, or null. */
-  #inFlight = null;
-  /** @type {Array<() => void>} */
-  #idleWaiters = [];
+  #inFlight: number | null = null;
+  #idleWaiters: Array<() => void> = [];
 
-  constructor(db) {
+  constructor(db: PGlite) {
     this.#db = db;
   }
 
-  enqueue(handlerId, message, onData) {
+  enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ handlerId, message, onData, resolve, reject });
       void this.#pump();
     });
   }
 
-  getQueueLength() {
+  getQueueLength(): number {
     return this.#queue.length;
   }
 
-  clearQueueForHandler(handlerId) {
-    const kept = [];
+  clearQueueForHandler(handlerId: number): void {
+    const kept: QueueItem[] = [];
     for (const item of this.#queue) {
       if (item.handlerId === handlerId && !item.reset) item.reject(new Error("Handler disconnected"));
       else kept.push(item);
@@ -123,9 +125,9 @@ class ExchangeQueue {
    * exchange cut off before Sync), roll back just as a real server does when a backend's client
    * disconnects, and hand the backend to the next connection.
    */
-  async clearTransactionIfNeeded(handlerId) {
+  async clearTransactionIfNeeded(handlerId: number): Promise<void> {
     if (this.#owner !== handlerId && this.#inFlight !== handlerId) return;
-    await new Promise((resolve, reject) => {
+    await new Promise<number>((resolve, reject) => {
       // At the front, and tagged with the owner's id, so it runs next even while the backend is
       // reserved for that connection.
       this.#queue.unshift({ handlerId, reset: true, resolve, reject });
@@ -134,22 +136,22 @@ class ExchangeQueue {
   }
 
   /** Resolves once nothing is queued or executing; used before closing PGlite. */
-  drain() {
+  drain(): Promise<void> {
     if (!this.#running && this.#queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  #next() {
+  #next(): number {
     if (this.#owner === null) return this.#queue.length > 0 ? 0 : -1;
     return this.#queue.findIndex((item) => item.handlerId === this.#owner);
   }
 
-  async #pump() {
+  async #pump(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
     try {
       for (let index = this.#next(); index !== -1; index = this.#next()) {
-        const [item] = this.#queue.splice(index, 1);
+        const item = this.#queue.splice(index, 1)[0]!;
         this.#inFlight = item.handlerId;
         try {
           if (item.reset) {
@@ -184,7 +186,7 @@ class ExchangeQueue {
     }
   }
 
-  async #rollback() {
+  async #rollback(): Promise<void> {
     if (this.#db.closed) return;
     const discard = { onRawData: () => {} };
     await this.#db.runExclusive(async () => {
@@ -203,7 +205,7 @@ class ExchangeQueue {
  * The lock is the file `<dataDir>.lock` holding the owner's pid; a lock left by a dead process
  * (crash, SIGKILL) is taken over. Returns a release function.
  */
-function acquireDirectoryLock(dataDir) {
+function acquireDirectoryLock(dataDir: string): () => void {
   const lockPath = `${dataDir}.lock`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -221,7 +223,7 @@ function acquireDirectoryLock(dataDir) {
         }
       };
     } catch (error) {
-      if (error.code !== "EEXIST") throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = Number.parseInt(fs.readFileSync(lockPath, "utf8"), 10);
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
         throw new EmbeddedDatabaseError(
@@ -236,94 +238,104 @@ function acquireDirectoryLock(dataDir) {
   throw new Error(`Could not lock ${lockPath}`);
 }
 
-function isAlive(pid) {
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return error.code === "EPERM"; // exists, owned by someone else
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by someone else
   }
 }
 
-/**
- * @typedef {object} EmbeddedDatabase
- * @property {string} connectionString postgresql://postgres:postgres@127.0.0.1:PORT/postgres?sslmode=disable
- * @property {string} host
- * @property {number} port
- * @property {string | null} dataDir absolute path of the PGlite cluster, or null when in memory
- * @property {PGlite} db the PGlite instance (for tests; the app must go through connectionString)
- * @property {() => {activeConnections:number, queuedQueries:number, maxConnections:number}} stats
- * @property {() => Promise<void>} stop closes the listener and client connections, rolls back
- *   whatever they left open, then closes PGlite (which flushes it to disk). Idempotent.
- */
+export interface EmbeddedDatabase {
+  /** postgresql://postgres:postgres@127.0.0.1:PORT/postgres?sslmode=disable */
+  connectionString: string;
+  host: string;
+  port: number;
+  /** Absolute path of the PGlite cluster, or null when in memory. */
+  dataDir: string | null;
+  /** The PGlite instance (for tests; the app must go through connectionString). */
+  db: PGlite;
+  stats: () => { activeConnections: number; queuedQueries: number; maxConnections: number };
+  /**
+   * Closes the listener and client connections, rolls back whatever they left open, then closes
+   * PGlite (which flushes it to disk). Idempotent.
+   */
+  stop: () => Promise<void>;
+}
 
-/**
- * Starts PGlite and serves it on host:port.
- *
- * @param {object} [options]
- * @param {string | null} [options.dataDir] directory of the cluster (created if missing);
- *   null/undefined keeps everything in memory (shadow databases, tests).
- * @param {string} [options.host] interface to listen on; keep it on loopback: there is no
- *   authentication at all.
- * @param {number} [options.port] 0 (default) lets the OS pick a free port.
- * @param {number} [options.maxConnections] concurrent client connections accepted; extra ones are
- *   refused. Connections are cheap (they share one backend), so the default leaves headroom over
- *   the app's pool (node-postgres defaults to 10) for migrations, `next dev` reloads and scripts.
- * @param {(message: string) => void} [options.log]
- * @returns {Promise<EmbeddedDatabase>}
- */
+export interface EmbeddedDatabaseOptions {
+  /** Directory of the cluster (created if missing); null keeps everything in memory (shadow databases, tests). */
+  dataDir?: string | null;
+  /** Interface to listen on; keep it on loopback: there is no authentication at all. */
+  host?: string;
+  /** 0 (default) lets the OS pick a free port. */
+  port?: number;
+  /**
+   * Concurrent client connections accepted; extra ones are refused. Connections are cheap (they
+   * share one backend), so the default leaves headroom over the app's pool (node-postgres
+   * defaults to 10) for migrations, `next dev` reloads and scripts.
+   */
+  maxConnections?: number;
+  log?: (message: string) => void;
+}
+
+/** Starts PGlite and serves it on host:port. */
 export async function startEmbeddedDatabase({
   dataDir = null,
   host = "127.0.0.1",
   port = 0,
   maxConnections = DEFAULT_MAX_CONNECTIONS,
   log = () => {},
-} = {}) {
+}: EmbeddedDatabaseOptions = {}): Promise<EmbeddedDatabase> {
   let releaseLock = () => {};
-  let resolvedDir = null;
+  let resolvedDir: string | null = null;
   if (dataDir) {
     resolvedDir = path.resolve(dataDir);
     fs.mkdirSync(path.dirname(resolvedDir), { recursive: true });
     releaseLock = acquireDirectoryLock(resolvedDir);
   }
 
-  let db;
-  let server;
+  let db: PGlite | undefined;
+  let server: PGLiteSocketServer | undefined;
   try {
     const started = Date.now();
     try {
       db = await PGlite.create(resolvedDir ?? undefined);
     } catch (error) {
       throw new EmbeddedDatabaseError(
-        `Could not open the embedded database${resolvedDir ? ` in ${resolvedDir}` : ""}: ${error?.message ?? error}. ` +
+        `Could not open the embedded database${resolvedDir ? ` in ${resolvedDir}` : ""}: ${error instanceof Error ? error.message : String(error)}. ` +
           "A cluster written by a different PGlite/PostgreSQL major version cannot be opened; restore it with the version that wrote it, or move the directory away to start empty.",
         { cause: error },
       );
     }
     log(`PGlite ready in ${Date.now() - started} ms (${resolvedDir ?? "in memory"})`);
 
-    server = new PGLiteSocketServer({ db, host, port, maxConnections });
-    const queue = new ExchangeQueue(db);
+    const openDb = db;
+    const socketServer = new PGLiteSocketServer({ db: openDb, host, port, maxConnections });
+    server = socketServer;
+    const queue = new ExchangeQueue(openDb);
     // Connection handlers read server.queryQueue when they are created (on connect), so
-    // swapping it before start() routes every connection through ExchangeQueue.
-    server.queryQueue = queue;
+    // swapping it before start() routes every connection through ExchangeQueue. The property is
+    // private in the typings; ExchangeQueue has the same public methods as the one it replaces.
+    (socketServer as unknown as { queryQueue: ExchangeQueue }).queryQueue = queue;
     await server.start();
 
     // getServerConn() reports the bound port once listening (port 0 -> the OS's choice).
-    const actualPort = Number(server.getServerConn().split(":").pop());
+    const actualPort = Number(socketServer.getServerConn().split(":").pop());
     if (!Number.isInteger(actualPort) || actualPort <= 0) {
-      throw new Error(`Unexpected embedded database address: ${server.getServerConn()}`);
+      throw new Error(`Unexpected embedded database address: ${socketServer.getServerConn()}`);
     }
 
-    let stopping = null;
+    let stopping: Promise<void> | null = null;
     const stop = () =>
       (stopping ??= (async () => {
         try {
-          await server.stop();
+          await socketServer.stop();
           await queue.drain();
         } finally {
           try {
-            if (!db.closed) await db.close();
+            if (!openDb.closed) await openDb.close();
           } finally {
             releaseLock();
           }
@@ -335,8 +347,8 @@ export async function startEmbeddedDatabase({
       host,
       port: actualPort,
       dataDir: resolvedDir,
-      db,
-      stats: () => server.getStats(),
+      db: openDb,
+      stats: () => socketServer.getStats(),
       stop,
     };
   } catch (error) {

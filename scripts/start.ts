@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm start` / `npm run dev`: everything Cairn needs to serve, in one process tree.
 //
 //   1. Database: DATABASE_URL if set; otherwise an embedded PostgreSQL (PGlite) persisted under
@@ -9,8 +8,9 @@
 //      deployments where a single release job migrates before many instances start).
 //   3. NEXTAUTH_SECRET: if unset, a random one persisted in $CAIRN_DATA_DIR/auth-secret, so that
 //      sessions (and whatever the app derives from the secret) survive restarts.
-//   4. Next.js: production (`next build` when the build is missing or older than the sources,
-//      then `next start`), or `next dev` with --dev. Further arguments are passed to Next.
+//   4. Serve: production (`next build` when the build is missing or older than the sources, then
+//      scripts/server.ts — the webhook on node:http, everything else through Next), or `next dev`
+//      with --dev. Further arguments are passed to `next dev`.
 //      While it runs, its URL is in $CAIRN_DATA_DIR/embedded-database-url (for user:create).
 //   5. Shutdown: SIGINT/SIGTERM/SIGHUP are forwarded to Next; once it has exited, the embedded
 //      database is closed cleanly (PGlite must be closed to leave a consistent cluster on disk).
@@ -20,27 +20,29 @@
 //   DATABASE_URL, CAIRN_DATA_DIR, CAIRN_EMBEDDED_DB_PORT, CAIRN_SKIP_MIGRATE, NEXTAUTH_SECRET,
 //   DATABASE_POOL_SIZE (to size the embedded server), PORT (3000), HOSTNAME (0.0.0.0).
 //
-// No Node flags are required (scripts/lib/migrations.mjs loads the wasm engine itself).
+// Runs under tsx (`node --import tsx scripts/start.ts`, which is what `npm start` does). No other
+// Node flags are required (scripts/lib/migrations.ts loads the wasm engine itself).
 
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_MAX_CONNECTIONS, EmbeddedDatabaseError, startEmbeddedDatabase } from "./lib/embedded-db.mjs";
-import { MigrationError, applyMigrations } from "./lib/migrations.mjs";
+import { DEFAULT_MAX_CONNECTIONS, EmbeddedDatabaseError, startEmbeddedDatabase, type EmbeddedDatabase } from "./lib/embedded-db.ts";
+import { MigrationError, applyMigrations } from "./lib/migrations.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const NEXT_BIN = createRequire(import.meta.url).resolve("next/dist/bin/next");
+const SERVER_ENTRY = path.join(ROOT, "scripts", "server.ts");
 // How long Next gets to finish in-flight requests after a forwarded signal before SIGKILL.
 const CHILD_SHUTDOWN_GRACE_MS = 10_000;
 // How long closing the embedded database may take before we exit regardless.
 const DB_SHUTDOWN_GRACE_MS = 15_000;
 
-const log = (message) => console.log(`[cairn] ${message}`);
-const warn = (message) => console.warn(`[cairn] ${message}`);
+const log = (message: string) => console.log(`[cairn] ${message}`);
+const warn = (message: string) => console.warn(`[cairn] ${message}`);
 
 /** A startup problem with a message fit for the operator; printed without a stack. */
 class StartError extends Error {}
@@ -49,7 +51,19 @@ class StartError extends Error {}
 // Configuration
 // ---------------------------------------------------------------------------------------------
 
-function readConfig(argv) {
+interface Config {
+  dev: boolean;
+  nextArgs: string[];
+  dataDir: string;
+  port: string;
+  hostname: string;
+  databaseUrl: string | null;
+  embeddedPort: number;
+  maxConnections: number;
+  skipMigrate: boolean;
+}
+
+function readConfig(argv: string[]): Config {
   const dev = argv.includes("--dev");
   const nextArgs = argv.filter((arg) => arg !== "--dev");
   const dataDir = path.resolve(process.env.CAIRN_DATA_DIR || path.join(ROOT, ".data"));
@@ -89,7 +103,7 @@ function readConfig(argv) {
  * NEXTAUTH_SECRET from the environment, or else from $CAIRN_DATA_DIR/auth-secret (created on
  * first start). The file is created exclusively, so two starts racing still agree on one secret.
  */
-function resolveAuthSecret(dataDir, usingEmbeddedDb) {
+function resolveAuthSecret(dataDir: string, usingEmbeddedDb: boolean): { secret: string; source: string } {
   if (process.env.NEXTAUTH_SECRET) return { secret: process.env.NEXTAUTH_SECRET, source: "environment" };
 
   const file = path.join(dataDir, "auth-secret");
@@ -98,7 +112,7 @@ function resolveAuthSecret(dataDir, usingEmbeddedDb) {
     fs.writeFileSync(file, `${randomBytes(32).toString("base64url")}\n`, { flag: "wx", mode: 0o600 });
     log(`Generated NEXTAUTH_SECRET, stored in ${file}`);
   } catch (error) {
-    if (error.code !== "EEXIST") throw error;
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
   const secret = fs.readFileSync(file, "utf8").trim();
   if (secret.length < 32) throw new StartError(`${file} holds no usable secret; delete it to generate a new one, or set NEXTAUTH_SECRET.`);
@@ -121,8 +135,8 @@ const BUILD_INPUT_DIRS = ["app", "components", "lib"];
 const BUILD_INPUT_FILE = /^(package\.json|package-lock\.json|tsconfig\.json|(next|tailwind|postcss)\.config\.[cm]?[jt]s|(proxy|middleware|instrumentation)\.[jt]s|\.env(\..+)?)$/;
 
 /** True if any file under dir is newer than `since` (stops at the first one). */
-function anyNewer(dir, since) {
-  let entries;
+function anyNewer(dir: string, since: number): boolean {
+  let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
@@ -133,7 +147,7 @@ function anyNewer(dir, since) {
     if (entry.isDirectory()) {
       if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
       if (anyNewer(full, since)) return true;
-    } else if (fs.statSync(full, { throwIfNoEntry: false })?.mtimeMs > since) {
+    } else if ((fs.statSync(full, { throwIfNoEntry: false })?.mtimeMs ?? 0) > since) {
       return true;
     }
   }
@@ -141,14 +155,14 @@ function anyNewer(dir, since) {
 }
 
 /** Why a build is needed, or null when .next holds a build newer than every input. */
-function staleBuildReason() {
+function staleBuildReason(): string | null {
   const buildId = fs.statSync(path.join(ROOT, ".next", "BUILD_ID"), { throwIfNoEntry: false });
   if (!buildId) return "no production build yet";
   const since = buildId.mtimeMs;
   for (const name of fs.readdirSync(ROOT)) {
     if (BUILD_INPUT_FILE.test(name) && fs.statSync(path.join(ROOT, name)).mtimeMs > since) return `${name} changed`;
   }
-  if (fs.statSync(path.join(ROOT, "prisma", "schema.prisma"), { throwIfNoEntry: false })?.mtimeMs > since) return "prisma/schema.prisma changed";
+  if ((fs.statSync(path.join(ROOT, "prisma", "schema.prisma"), { throwIfNoEntry: false })?.mtimeMs ?? 0) > since) return "prisma/schema.prisma changed";
   for (const dir of BUILD_INPUT_DIRS) {
     if (anyNewer(path.join(ROOT, dir), since)) return `${dir}/ changed`;
   }
@@ -159,30 +173,30 @@ function staleBuildReason() {
 // Process supervision
 // ---------------------------------------------------------------------------------------------
 
-let embedded = null; // EmbeddedDatabase while it runs
-let embeddedStarting = null; // its startup promise, so a signal during startup can still close it
-let child = null; // the running `next build|start|dev`
-let shutdownSignal = null; // set once a signal asked us to stop
+let embedded: EmbeddedDatabase | null = null; // while it runs
+let embeddedStarting: Promise<EmbeddedDatabase> | null = null; // so a signal during startup can still close it
+let child: ChildProcess | null = null; // the running `next build|dev` or server
+let shutdownSignal: NodeJS.Signals | null = null; // set once a signal asked us to stop
 let exiting = false;
-let publishedUrlFile = null; // $CAIRN_DATA_DIR/embedded-database-url while the embedded database runs
+let publishedUrlFile: string | null = null; // $CAIRN_DATA_DIR/embedded-database-url while the embedded database runs
 
 /**
  * Tells other processes on this machine (`npm run user:create`) where the running embedded
  * database listens: PGlite has a single owner, so they must go through this server.
  */
-function publishEmbeddedUrl(dataDir, url) {
+function publishEmbeddedUrl(dataDir: string, url: string): void {
   publishedUrlFile = path.join(dataDir, "embedded-database-url");
   fs.writeFileSync(publishedUrlFile, `${url}\n`, { mode: 0o600 });
 }
 
-function unpublishEmbeddedUrl() {
+function unpublishEmbeddedUrl(): void {
   if (!publishedUrlFile) return;
   fs.rmSync(publishedUrlFile, { force: true });
   publishedUrlFile = null;
 }
 
 /** Closes the embedded database (if any) and exits. Only ever runs once. */
-async function exit(code) {
+async function exit(code: number): Promise<void> {
   if (exiting) return;
   exiting = true;
   if (!embedded && embeddedStarting) embedded = await embeddedStarting.catch(() => null);
@@ -191,8 +205,8 @@ async function exit(code) {
     const db = embedded;
     embedded = null;
     log("Closing the embedded database...");
-    const timeout = new Promise((resolve) => setTimeout(resolve, DB_SHUTDOWN_GRACE_MS, "timeout").unref());
-    const result = await Promise.race([db.stop().then(() => "closed", (error) => error), timeout]);
+    const timeout = new Promise<"timeout">((resolve) => setTimeout(resolve, DB_SHUTDOWN_GRACE_MS, "timeout").unref());
+    const result = await Promise.race([db.stop().then(() => "closed" as const, (error: unknown) => error), timeout]);
     if (result === "timeout") warn("The embedded database did not close in time; exiting anyway.");
     else if (result instanceof Error) warn(`Closing the embedded database failed: ${result.message}`);
     else log("Embedded database closed.");
@@ -200,7 +214,7 @@ async function exit(code) {
   process.exit(code);
 }
 
-function onSignal(signal) {
+function onSignal(signal: NodeJS.Signals): void {
   if (shutdownSignal) {
     // Second signal: the operator is impatient. Do not wait for a graceful shutdown of Next.
     if (child) child.kill("SIGKILL");
@@ -208,11 +222,11 @@ function onSignal(signal) {
   }
   shutdownSignal = signal;
   if (child) {
-    log(`${signal} received, stopping Next.js...`);
+    log(`${signal} received, stopping the server...`);
     child.kill(signal);
     setTimeout(() => {
       if (child) {
-        warn(`Next.js did not stop within ${CHILD_SHUTDOWN_GRACE_MS / 1000} s; killing it.`);
+        warn(`The server did not stop within ${CHILD_SHUTDOWN_GRACE_MS / 1000} s; killing it.`);
         child.kill("SIGKILL");
       }
     }, CHILD_SHUTDOWN_GRACE_MS).unref();
@@ -224,17 +238,31 @@ function onSignal(signal) {
 }
 
 /** Runs `next <args>` and resolves with its exit code (128+n when killed by signal n). */
-function runNext(args, env) {
+function runNext(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return runChild([NEXT_BIN, ...args], env);
+}
+
+/**
+ * Runs the production server (scripts/server.ts: the webhook on node:http, Next for the rest)
+ * under tsx, in one process: `node --import tsx` rather than the tsx CLI, which would put a
+ * second process between us and the server for signals to cross.
+ */
+function runServer(env: NodeJS.ProcessEnv): Promise<number> {
+  return runChild(["--import", "tsx", SERVER_ENTRY], { ...env, NODE_ENV: "production" });
+}
+
+function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    child = spawn(process.execPath, [NEXT_BIN, ...args], { cwd: ROOT, env, stdio: "inherit" });
-    child.once("error", (error) => {
+    const spawned = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "inherit" });
+    child = spawned;
+    spawned.once("error", (error) => {
       warn(`Could not start Next.js: ${error.message}`);
       child = null;
       resolve(1);
     });
-    child.once("exit", (code, signal) => {
+    spawned.once("exit", (code, signal) => {
       child = null;
-      resolve(code ?? 128 + (os.constants.signals[signal] ?? 0));
+      resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0));
     });
   });
 }
@@ -243,11 +271,10 @@ function runNext(args, env) {
 // Main
 // ---------------------------------------------------------------------------------------------
 
-async function main() {
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, onSignal);
+async function main(): Promise<void> {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
 
   const config = readConfig(process.argv.slice(2));
-  const mode = config.dev ? "development" : "production";
 
   // 1. Database
   let databaseUrl = config.databaseUrl;
@@ -306,14 +333,16 @@ async function main() {
     }
   }
 
-  log(`Starting Next.js (${mode}) on http://${config.hostname}:${config.port}`);
-  const command = config.dev ? "dev" : "start";
-  const code = await runNext([command, "--port", config.port, "--hostname", config.hostname, ...config.nextArgs], env);
+  log(`Starting ${config.dev ? "Next.js (development)" : "the server (production)"} on http://${config.hostname}:${config.port}`);
+  if (!config.dev && config.nextArgs.length > 0) warn(`Ignoring arguments meant for Next.js in production: ${config.nextArgs.join(" ")}`);
+  const code = config.dev
+    ? await runNext(["dev", "--port", config.port, "--hostname", config.hostname, ...config.nextArgs], env)
+    : await runServer(env);
   if (shutdownSignal) {
-    log(`Next.js stopped (exit code ${code}).`);
+    log(`The server stopped (exit code ${code}).`);
     return void exit(code);
   }
-  warn(`Next.js exited unexpectedly (exit code ${code}).`);
+  warn(`The server exited unexpectedly (exit code ${code}).`);
   return void exit(code || 1);
 }
 

@@ -15,10 +15,19 @@
 // No --experimental-wasm-modules needed: the engine's package entry point imports its .wasm as an
 // ES module (which Node 20 only allows behind that flag), so loadSchemaEngine() instantiates the
 // same .wasm file itself and hands it to the package's generated glue code. Importing this module
-// is therefore safe from plain `node`, from scripts/start.mjs and from test setup.
+// is therefore safe from plain `node`, from scripts/start.ts and from test setup.
 
 import { PrismaPg } from "@prisma/adapter-pg";
-import { ColumnTypeEnum, bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+import {
+  ColumnTypeEnum,
+  bindMigrationAwareSqlAdapterFactory,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+  type SqlQuery,
+  type SqlResultSet,
+  type Transaction,
+} from "@prisma/driver-adapter-utils";
+import type { MigrationList, SchemaEngine } from "@prisma/schema-engine-wasm";
 import pg from "pg";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -52,26 +61,27 @@ export class MigrationError extends Error {
 // Engine loading
 // ---------------------------------------------------------------------------------------------
 
-let enginePromise;
+type EngineModule = typeof import("@prisma/schema-engine-wasm");
+type PanicRegistry = { message: string; get(): string; set_message(message: string): void };
+
+let enginePromise: Promise<EngineModule> | undefined;
 
 // The engine reports Rust panics by calling global.PRISMA_WASM_PANIC_REGISTRY.set_message()
 // before trapping; the Prisma CLI installs this registry, and without it a panic surfaces as an
 // unrelated "Cannot read properties of undefined (reading 'set_message')". Same shape as the CLI's.
-const panicRegistry = (globalThis.PRISMA_WASM_PANIC_REGISTRY ??= {
+const registryHolder = globalThis as unknown as { PRISMA_WASM_PANIC_REGISTRY?: PanicRegistry };
+const panicRegistry: PanicRegistry = (registryHolder.PRISMA_WASM_PANIC_REGISTRY ??= {
   message: "",
   get() {
     return this.message;
   },
-  set_message(message) {
+  set_message(message: string) {
     this.message = `RuntimeError: ${message}`;
   },
 });
 
-/**
- * Loads and instantiates the wasm schema engine once per process.
- * @returns {Promise<typeof import("@prisma/schema-engine-wasm")>}
- */
-export function loadSchemaEngine() {
+/** Loads and instantiates the wasm schema engine once per process. */
+export function loadSchemaEngine(): Promise<EngineModule> {
   enginePromise ??= (async () => {
     // `./schema_engine_bg` is the wasm-bindgen glue without the .wasm ES-module import; the
     // module object is also the import object the .wasm expects (it imports from
@@ -79,24 +89,28 @@ export function loadSchemaEngine() {
     // createRequire rather than import.meta.resolve: the latter is missing when this module is
     // loaded through a bundler/transformer (vitest's module runner).
     const gluePath = createRequire(import.meta.url).resolve("@prisma/schema-engine-wasm/schema_engine_bg");
-    const glue = await import(pathToFileURL(gluePath).href);
+    const glue = (await import(pathToFileURL(gluePath).href)) as Record<string, unknown> & {
+      __wbg_set_wasm(exports: WebAssembly.Exports): void;
+    };
     const bytes = await fs.readFile(path.join(path.dirname(gluePath), "schema_engine_bg.wasm"));
-    const imports = { ...glue };
+    const imports: Record<string, unknown> = { ...glue };
     for (const name of Object.keys(glue)) {
       if (!name.startsWith("__wbg_setTimeout_")) continue;
       // The engine arms timers (e.g. 10 s for the migration advisory lock) and never clears
       // them (the glue has no clearTimeout); they would keep a finished CLI or test run alive
       // for up to 10 s. An operation in flight is kept alive by its sockets anyway, so unref.
-      imports[name] = (...args) => {
-        const timer = glue[name](...args);
+      const arm = glue[name] as (...args: unknown[]) => { unref?: () => void } | undefined;
+      imports[name] = (...args: unknown[]) => {
+        const timer = arm(...args);
         timer?.unref?.();
         return timer;
       };
     }
-    const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": imports });
+    const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": imports as WebAssembly.ModuleImports });
     glue.__wbg_set_wasm(instance.exports);
-    instance.exports.__wbindgen_start?.();
-    return glue;
+    (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
+    // The glue module is the package's API (its entry point re-exports it).
+    return glue as unknown as EngineModule;
   })();
   return enginePromise;
 }
@@ -119,16 +133,18 @@ const FIRST_NORMAL_OBJECT_ID = 16384;
 /** Rows arrays carry the indexes of their "char" columns under this key (see EngineClient). */
 const CHAR_COLUMNS = Symbol("cairn.charColumns");
 
-function relabelUnsupportedColumns(result) {
+type PgResult = { fields?: { dataTypeID: number }[]; rows?: unknown[] } | undefined;
+
+function relabelUnsupportedColumns(result: PgResult | PgResult[]): void {
   for (const res of Array.isArray(result) ? result : [result]) {
-    const charColumns = [];
+    const charColumns: number[] = [];
     (res?.fields ?? []).forEach((field, index) => {
       if (field.dataTypeID < FIRST_NORMAL_OBJECT_ID && !ADAPTER_SUPPORTED_OIDS.has(field.dataTypeID)) {
         if (field.dataTypeID === CHAR_OID) charColumns.push(index);
         field.dataTypeID = TEXT_OID;
       }
     });
-    if (charColumns.length > 0 && Array.isArray(res.rows)) {
+    if (charColumns.length > 0 && Array.isArray(res?.rows)) {
       Object.defineProperty(res.rows, CHAR_COLUMNS, { value: charColumns });
     }
   }
@@ -145,34 +161,41 @@ function relabelUnsupportedColumns(result) {
  * that withCharColumns() can report them to the engine as Character, which its describer
  * insists on (it reads contype "as char").
  */
-class EngineClient extends pg.Client {
-  query(...args) {
-    const callbackIndex = args.findIndex((arg) => typeof arg === "function");
-    if (callbackIndex !== -1) {
-      // pg.Pool#query uses the callback form.
-      const callback = args[callbackIndex];
-      args[callbackIndex] = (error, result) => {
-        if (!error) relabelUnsupportedColumns(result);
-        callback(error, result);
-      };
-      return super.query(...args);
-    }
-    const returned = super.query(...args);
-    if (typeof returned?.then !== "function") return returned; // submittable (cursor, stream)
-    return returned.then((result) => {
-      relabelUnsupportedColumns(result);
-      return result;
-    });
+// pg.Client#query has many overloads; this override serves them all, so it is typed loosely.
+type AnyQuery = (...args: unknown[]) => unknown;
+
+class EngineClient extends pg.Client {}
+
+// Installed on the prototype rather than declared in the class: one implementation serves every
+// overload of pg.Client#query, which a typed override could not restate.
+(EngineClient.prototype as unknown as { query: AnyQuery }).query = function query(this: pg.Client, ...args: unknown[]): unknown {
+  const superQuery = (pg.Client.prototype.query as AnyQuery).bind(this);
+  const callbackIndex = args.findIndex((arg) => typeof arg === "function");
+  if (callbackIndex !== -1) {
+    // pg.Pool#query uses the callback form.
+    const callback = args[callbackIndex] as (error: Error | null, result: PgResult) => void;
+    args[callbackIndex] = (error: Error | null, result: PgResult) => {
+      if (!error) relabelUnsupportedColumns(result);
+      callback(error, result);
+    };
+    return superQuery(...args);
   }
-}
+  const returned = superQuery(...args) as Promise<PgResult> | undefined;
+  if (typeof returned?.then !== "function") return returned; // submittable (cursor, stream)
+  return returned.then((result) => {
+    relabelUnsupportedColumns(result);
+    return result;
+  });
+};
 
 /** Wraps queryRaw so that columns EngineClient found to be "char" are typed Character. */
-function withCharColumns(queryable) {
+function withCharColumns<T extends { queryRaw(query: SqlQuery): Promise<SqlResultSet> }>(queryable: T): T {
   const queryRaw = queryable.queryRaw.bind(queryable);
-  queryable.queryRaw = async (query) => {
+  queryable.queryRaw = async (query: SqlQuery) => {
     const resultSet = await queryRaw(query);
     // adapter-pg returns node-postgres's rows array itself, so the marker survives.
-    for (const index of resultSet.rows?.[CHAR_COLUMNS] ?? []) resultSet.columnTypes[index] = ColumnTypeEnum.Character;
+    const marked = (resultSet.rows as unknown as Record<typeof CHAR_COLUMNS, number[] | undefined> | undefined)?.[CHAR_COLUMNS];
+    for (const index of marked ?? []) resultSet.columnTypes[index] = ColumnTypeEnum.Character;
     return resultSet;
   };
   return queryable;
@@ -188,19 +211,24 @@ function withCharColumns(queryable) {
  *    migration applied here behaves exactly as under `prisma migrate deploy`.
  *  - dispose runs at most once and can be chained (shadow database cleanup).
  */
-function adaptForEngine(adapter, onDispose) {
+type PgAdapter = Awaited<ReturnType<PrismaPg["connect"]>>;
+
+function adaptForEngine(adapter: PgAdapter, onDispose?: () => Promise<void>): PgAdapter {
   withCharColumns(adapter);
   const startTransaction = adapter.startTransaction.bind(adapter);
-  adapter.startTransaction = async (...args) => withCharColumns(await startTransaction(...args));
-  adapter.executeScript = async (script) => {
+  adapter.startTransaction = async (...args: Parameters<PgAdapter["startTransaction"]>): Promise<Transaction> =>
+    withCharColumns(await startTransaction(...args));
+  // onError is protected in the typings; it is how adapter-pg turns pg errors into engine errors.
+  const onError = (adapter as unknown as { onError(error: unknown): never }).onError.bind(adapter);
+  adapter.executeScript = async (script: string) => {
     try {
       await adapter.underlyingDriver().query(script);
     } catch (error) {
-      adapter.onError(error); // rethrows as DriverAdapterError, which the engine understands
+      onError(error); // rethrows as DriverAdapterError, which the engine understands
     }
   };
   const dispose = adapter.dispose.bind(adapter);
-  let disposed = null;
+  let disposed: Promise<void> | null = null;
   adapter.dispose = () =>
     (disposed ??= (async () => {
       try {
@@ -212,20 +240,20 @@ function adaptForEngine(adapter, onDispose) {
   return adapter;
 }
 
+/** Provides an empty database for the engine to replay migrations into. */
+type CreateShadow = () => Promise<{ connectionString: string; drop: () => Promise<void> }>;
+
 /**
- * A SqlMigrationAwareDriverAdapterFactory for the engine.
- *
- * @param {string} connectionString main database
- * @param {() => Promise<{connectionString: string, drop: () => Promise<void>}>} [createShadow]
- *   provides an empty database; without it, operations needing a shadow database fail clearly.
+ * A SqlMigrationAwareDriverAdapterFactory for the engine, on connectionString (the main
+ * database). Without createShadow, operations needing a shadow database fail clearly.
  */
-function engineAdapterFactory(connectionString, createShadow) {
-  const opened = new Set();
-  const track = (adapter) => {
+function engineAdapterFactory(connectionString: string, createShadow?: CreateShadow) {
+  const opened = new Set<SqlDriverAdapter>();
+  const track = (adapter: SqlDriverAdapter) => {
     opened.add(adapter);
     return adapter;
   };
-  const factory = {
+  const factory: SqlMigrationAwareDriverAdapterFactory & { disposeAll(): Promise<void> } = {
     provider: "postgres",
     adapterName: "@prisma/adapter-pg",
     async connect() {
@@ -257,14 +285,26 @@ function engineAdapterFactory(connectionString, createShadow) {
 
 /**
  * Runs fn with a schema engine connected to connectionString, then frees everything, so a
- * short-lived CLI exits promptly and a long-lived process (start.mjs, tests) leaks nothing.
+ * short-lived CLI exits promptly and a long-lived process (start.ts, tests) leaks nothing.
  */
-async function withEngine({ connectionString, schemaFiles, createShadow, log }, fn) {
+interface SchemaFile {
+  path: string;
+  content: string;
+}
+
+interface EngineOptions {
+  connectionString: string;
+  schemaFiles?: SchemaFile[];
+  createShadow?: CreateShadow;
+  log?: (message: string) => void;
+}
+
+async function withEngine<T>({ connectionString, schemaFiles, createShadow, log }: EngineOptions, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const { SchemaEngine } = await loadSchemaEngine();
   panicRegistry.message = "";
   const factory = engineAdapterFactory(connectionString, createShadow);
-  const onEngineLog = (line) => log?.(`[schema-engine] ${line}`);
-  let engine;
+  const onEngineLog = (line: string) => log?.(`[schema-engine] ${line}`);
+  let engine: SchemaEngine | undefined;
   try {
     engine = await SchemaEngine.new(
       { datamodels: schemaFiles?.map((file) => [file.path, file.content]) },
@@ -294,18 +334,18 @@ async function withEngine({ connectionString, schemaFiles, createShadow, log }, 
  * a Rust span trace ("   0: schema_engine_wasm::..."). Keep the text, drop the adapter's
  * generic "external connector error" line, and name the migration that failed, if any.
  */
-function toMigrationError(error) {
+function toMigrationError(error: unknown): MigrationError {
   if (error instanceof MigrationError) return error;
-  const message = String(error?.message ?? error);
+  const message = error instanceof Error ? error.message : String(error);
   const [text, trace = ""] = message.split(/\n\s+0: /);
-  let userFacing = text.replace(/^external connector error\s*\n/gm, "").trim() || message;
+  let userFacing = (text ?? "").replace(/^external connector error\s*\n/gm, "").trim() || message;
   const failedMigration = /apply_migration[\s\S]*?migration_name="([^"]+)"/.exec(trace)?.[1];
   if (failedMigration) {
     userFacing =
       `Migration ${failedMigration} failed: ${userFacing}\n` +
       "It is recorded as failed in _prisma_migrations, and no migration will be applied until it is resolved.\n" +
       "Undo whatever part of it did take effect (PostgreSQL normally rolls the whole script back), fix it, then run:\n" +
-      `  node scripts/migrate.mjs resolve --rolled-back ${failedMigration}`;
+      `  node --import tsx scripts/migrate.ts resolve --rolled-back ${failedMigration}`;
   }
   return new MigrationError(userFacing, { cause: error });
 }
@@ -317,28 +357,25 @@ function toMigrationError(error) {
 /**
  * Reads the migrations directory the way the Prisma CLI does (prisma/build: listMigrations):
  * every subdirectory is a migration, sorted by name; an unreadable migration.sql is passed to
- * the engine as an error for it to report.
- *
- * @param {string} migrationsDir
- * @param {{ assumeLockfile?: boolean }} [options] when the lock file is missing, present the
- *   default one instead (the engine refuses to diff a directory without it; `create` writes it).
+ * the engine as an error for it to report. With assumeLockfile, a missing lock file is presented
+ * as the default one (the engine refuses to diff a directory without it; `create` writes it).
  */
-export async function readMigrationsList(migrationsDir, { assumeLockfile = false } = {}) {
+export async function readMigrationsList(migrationsDir: string, { assumeLockfile = false } = {}): Promise<MigrationList> {
   const baseDir = path.resolve(migrationsDir);
   let lockContent = await fs.readFile(path.join(baseDir, LOCKFILE_NAME), "utf8").catch(() => null);
   if (lockContent === null && assumeLockfile) lockContent = LOCKFILE_CONTENT;
 
-  const entries = await fs.readdir(baseDir, { withFileTypes: true }).catch((error) => {
+  const entries = await fs.readdir(baseDir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return [];
     throw error;
   });
-  const migrationDirectories = [];
+  const migrationDirectories: MigrationList["migrationDirectories"] = [];
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
     const content = await fs
       .readFile(path.join(baseDir, entry.name, MIGRATION_FILE), "utf8")
-      .then((value) => ({ tag: "ok", value }))
-      .catch((error) => ({ tag: "error", value: error.message }));
+      .then((value) => ({ tag: "ok" as const, value }))
+      .catch((error: Error) => ({ tag: "error" as const, value: error.message }));
     migrationDirectories.push({ path: entry.name, migrationFile: { path: MIGRATION_FILE, content } });
   }
   // localeCompare, like the Prisma CLI: the engine applies them in this order.
@@ -351,12 +388,12 @@ export async function readMigrationsList(migrationsDir, { assumeLockfile = false
   };
 }
 
-async function readSchemaFiles(schemaPath) {
+async function readSchemaFiles(schemaPath: string): Promise<SchemaFile[]> {
   const absolute = path.resolve(schemaPath);
   try {
     return [{ path: absolute, content: await fs.readFile(absolute, "utf8") }];
   } catch (error) {
-    throw new MigrationError(`Cannot read the Prisma schema at ${absolute}: ${error.message}`);
+    throw new MigrationError(`Cannot read the Prisma schema at ${absolute}: ${(error as Error).message}`);
   }
 }
 
@@ -364,21 +401,24 @@ async function readSchemaFiles(schemaPath) {
 // Public operations
 // ---------------------------------------------------------------------------------------------
 
+export interface ApplyOptions {
+  /** PostgreSQL URL (real server or embedded PGlite). */
+  connectionString: string;
+  /** Defaults to prisma/migrations of this checkout. */
+  migrationsDir?: string;
+  /** Receives progress lines (default: silent). */
+  log?: (message: string) => void;
+  /** Receives the engine's own log lines. */
+  debug?: (message: string) => void;
+}
+
 /**
  * Applies the pending migrations of migrationsDir to the database (`prisma migrate deploy`).
  * Safe to run on every start: applied migrations are skipped; concurrent runs are serialized by
- * the engine with the same advisory lock as the Prisma CLI.
- *
- * @param {object} options
- * @param {string} options.connectionString PostgreSQL URL (real server or embedded PGlite)
- * @param {string} [options.migrationsDir] defaults to prisma/migrations of this checkout
- * @param {(message: string) => void} [options.log] receives progress lines (default: silent)
- * @param {(message: string) => void} [options.debug] receives the engine's own log lines
- * @returns {Promise<{ applied: string[], total: number }>} names applied now, and how many
- *   migrations the directory holds
- * @throws {MigrationError} with a printable message
+ * the engine with the same advisory lock as the Prisma CLI. Resolves with the names applied now
+ * and how many migrations the directory holds; throws MigrationError with a printable message.
  */
-export async function applyMigrations({ connectionString, migrationsDir = DEFAULT_MIGRATIONS_DIR, log = () => {}, debug } = {}) {
+export async function applyMigrations({ connectionString, migrationsDir = DEFAULT_MIGRATIONS_DIR, log = () => {}, debug }: ApplyOptions): Promise<{ applied: string[]; total: number }> {
   if (!connectionString) throw new MigrationError("applyMigrations: connectionString is required.");
   const migrationsList = await readMigrationsList(migrationsDir);
   if (migrationsList.migrationDirectories.length === 0) {
@@ -399,28 +439,28 @@ export async function applyMigrations({ connectionString, migrationsDir = DEFAUL
   return { applied: appliedMigrationNames, total };
 }
 
+export interface ResolveOptions {
+  connectionString: string;
+  /** Directory name, e.g. "20250101120000_add_reviews". */
+  migrationName: string;
+  status: "rolled-back" | "applied";
+  migrationsDir?: string;
+  log?: (message: string) => void;
+}
+
 /**
  * Records the outcome of a failed migration by hand (`prisma migrate resolve`): "rolled-back"
  * marks the failed attempt as rolled back so that deploy retries it; "applied" records it as
- * applied without running it (when its changes were made by hand).
- *
- * @param {object} options
- * @param {string} options.connectionString
- * @param {string} options.migrationName directory name, e.g. "20250101120000_add_reviews"
- * @param {"rolled-back" | "applied"} options.status
- * @param {string} [options.migrationsDir]
- * @param {(message: string) => void} [options.log]
- * @returns {Promise<void>}
- * @throws {MigrationError}
+ * applied without running it (when its changes were made by hand). Throws MigrationError.
  */
-export async function resolveMigration({ connectionString, migrationName, status, migrationsDir = DEFAULT_MIGRATIONS_DIR, log = () => {} } = {}) {
+export async function resolveMigration({ connectionString, migrationName, status, migrationsDir = DEFAULT_MIGRATIONS_DIR, log = () => {} }: ResolveOptions): Promise<void> {
   if (!connectionString) throw new MigrationError("resolveMigration: connectionString is required.");
   if (!migrationName) throw new MigrationError("resolveMigration: migrationName is required.");
   if (status !== "rolled-back" && status !== "applied") {
     throw new MigrationError(`resolveMigration: status must be "rolled-back" or "applied", not ${JSON.stringify(status)}.`);
   }
   const migrationsList = await readMigrationsList(migrationsDir);
-  await withEngine({ connectionString }, (engine) =>
+  await withEngine({ connectionString }, async (engine) =>
     status === "rolled-back"
       ? engine.markMigrationRolledBack({ migrationName })
       : engine.markMigrationApplied({ migrationName, migrationsList }),
@@ -432,7 +472,7 @@ export async function resolveMigration({ connectionString, migrationName, status
  * Normalizes a migration name the way `prisma migrate dev --name` does in spirit: lowercase
  * words joined by underscores, safe in a directory name.
  */
-export function normalizeMigrationName(name) {
+export function normalizeMigrationName(name: unknown): string {
   const normalized = String(name ?? "")
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "_")
@@ -443,29 +483,33 @@ export function normalizeMigrationName(name) {
 }
 
 /** YYYYMMDDHHMMSS in UTC, Prisma's migration directory prefix. */
-function migrationTimestamp(date) {
+function migrationTimestamp(date: Date): string {
   return date.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+}
+
+export interface CreateOptions {
+  /** e.g. "init", "add_reviews" */
+  name: string;
+  /** Defaults to prisma/schema.prisma of this checkout. */
+  schemaPath?: string;
+  /** Defaults to prisma/migrations of this checkout. */
+  migrationsDir?: string;
+  log?: (message: string) => void;
+  /** Receives the engine's own log lines. */
+  debug?: (message: string) => void;
+  /** Timestamp for the directory name (tests). */
+  now?: Date;
 }
 
 /**
  * Writes a new migration with the SQL that takes the database from the state described by the
  * existing migrations to the Prisma schema (`prisma migrate dev --create-only`). Nothing is
- * applied anywhere.
+ * applied anywhere. Resolves with all fields null when the schema has no changes (nothing is
+ * written then); throws MigrationError.
  *
  * The engine replays the existing migrations into a *shadow database* to learn the current
  * state. That shadow is a throw-away in-memory PGlite, so creating a migration needs no
  * DATABASE_URL, no running server and no CREATEDB privilege.
- *
- * @param {object} options
- * @param {string} options.name e.g. "init", "add_reviews"
- * @param {string} [options.schemaPath] defaults to prisma/schema.prisma of this checkout
- * @param {string} [options.migrationsDir] defaults to prisma/migrations of this checkout
- * @param {(message: string) => void} [options.log]
- * @param {(message: string) => void} [options.debug] receives the engine's own log lines
- * @param {Date} [options.now] timestamp for the directory name (tests)
- * @returns {Promise<{ name: string | null, path: string | null, sql: string | null }>} all null
- *   when the schema has no changes (nothing is written then)
- * @throws {MigrationError}
  */
 export async function createMigration({
   name,
@@ -474,13 +518,13 @@ export async function createMigration({
   log = () => {},
   debug,
   now = new Date(),
-} = {}) {
+}: CreateOptions): Promise<{ name: string | null; path: string | null; sql: string | null }> {
   const migrationName = normalizeMigrationName(name);
   const schemaFiles = await readSchemaFiles(schemaPath);
   const migrationsList = await readMigrationsList(migrationsDir, { assumeLockfile: true });
 
   // Imported lazily: only creating migrations needs PGlite.
-  const { startEmbeddedDatabase } = await import("./embedded-db.mjs");
+  const { startEmbeddedDatabase } = await import("./embedded-db.ts");
   log("Starting a temporary in-memory PGlite as the shadow database...");
   const shadowServer = await startEmbeddedDatabase({ dataDir: null });
   try {
