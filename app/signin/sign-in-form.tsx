@@ -32,6 +32,7 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
 
   return (
     <form onSubmit={onSubmit} className="mt-6 space-y-4" noValidate>
+      <input type="hidden" name="callbackUrl" value={callbackUrl} />
       <div>
         <label htmlFor="email" className="block text-sm font-medium text-slate-700">Email</label>
         <input id="email" name="email" type="email" autoComplete="username" required
