@@ -6,6 +6,7 @@ import { useState } from "react";
 const messages: Record<string, string> = {
   CredentialsSignin: "Email or password is incorrect.",
   RateLimited: "Too many sign-in attempts. Wait a few minutes and try again.",
+  Unavailable: "Sign-in is unavailable right now. Try again in a moment.",
 };
 
 export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string; initialError?: string }) {

@@ -7,7 +7,7 @@ import { env } from "@/lib/env";
 import { isStorableText } from "@/lib/http/text";
 import { clientAddress } from "./client-address";
 import { decoyPasswordHash, verifyPassword } from "./password";
-import { pruneExpired, refundSlot, takeSlot } from "./rate-limit";
+import { pruneExpired, refundSlots, takeSlots, type Slot } from "./rate-limit";
 import { safeRedirect } from "./redirect";
 import { endSessions, sessionCheck, type SessionClaims } from "./sessions";
 
@@ -23,6 +23,12 @@ const credentialsSchema = z.object({
 export class RateLimitedError extends Error {
   constructor() {
     super("RateLimited");
+  }
+}
+
+export class SignInUnavailableError extends Error {
+  constructor() {
+    super("Unavailable");
   }
 }
 
@@ -66,24 +72,28 @@ export function authOptions(): AuthOptions {
           const headers = request?.headers as Record<string, unknown> | undefined;
           const address = clientAddress(header(headers, "x-forwarded-for"), CAIRN_TRUSTED_PROXY);
           const { perAccount, perAddress, windowSeconds } = SIGN_IN_LIMITS;
-          // Counted before the password is checked: see lib/auth/rate-limit.ts.
-          const [account, byAddress] = await Promise.all([
-            takeSlot(`signin:account:${email}`, windowSeconds),
-            takeSlot(`signin:address:${address}`, windowSeconds),
-            pruneExpired(windowSeconds),
-          ]);
-          if (account.count > perAccount || byAddress.count > perAddress) throw new RateLimitedError();
+          try {
+            // Counted before the password is checked: see lib/auth/rate-limit.ts.
+            const slots = await takeSlots([`signin:account:${email}`, `signin:address:${address}`], windowSeconds);
+            const [account, byAddress] = slots as [Slot, Slot];
+            if (account.count === 1 || byAddress.count === 1) await pruneExpired(windowSeconds);
+            if (account.count > perAccount || byAddress.count > perAddress) throw new RateLimitedError();
 
-          const user = await db().user.findUnique({ where: { email } });
-          // Unknown and disabled accounts cost a password check too, so timing does not tell them apart.
-          const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
-          if (!user || !valid || user.disabledAt) return null;
-          await Promise.all([
-            refundSlot(account),
-            refundSlot(byAddress),
-            db().user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } }),
-          ]);
-          return { id: user.id, email: user.email, name: user.name, role: user.role, sessionVersion: user.sessionVersion };
+            const user = await db().user.findUnique({ where: { email } });
+            // Unknown and disabled accounts cost a password check too, so timing does not tell them apart.
+            const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
+            if (!user || !valid || user.disabledAt) return null;
+            await Promise.all([
+              refundSlots(slots),
+              db().user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } }),
+            ]);
+            return { id: user.id, email: user.email, name: user.name, role: user.role, sessionVersion: user.sessionVersion };
+          } catch (error) {
+            if (error instanceof RateLimitedError) throw error;
+            // next-auth puts a thrown message into the error URL: never a driver's text.
+            console.error("[auth] sign-in failed unexpectedly:", error);
+            throw new SignInUnavailableError();
+          }
         },
       }),
     ],
