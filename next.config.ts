@@ -1,6 +1,8 @@
 import type { NextConfig } from "next";
+import { PHASE_DEVELOPMENT_SERVER } from "next/constants";
+import { nextConfigHeaders } from "./lib/http/security-headers.js";
 
-const nextConfig: NextConfig = {
+const nextConfig = (phase: string): NextConfig => ({
   // The webhook route reads the raw body itself (signatures cover the exact bytes).
   poweredByHeader: false,
   // pg and the Prisma adapter run in Node; keep them out of the server bundle.
@@ -8,6 +10,11 @@ const nextConfig: NextConfig = {
   typedRoutes: false,
   // forbidden() gives admin pages a real 403 for instructors.
   experimental: { authInterrupts: true },
-};
+  // Browser security headers on every response (pages, API routes, static files); dev's React
+  // Refresh needs eval, production does not get it.
+  async headers() {
+    return nextConfigHeaders({ dev: phase === PHASE_DEVELOPMENT_SERVER });
+  },
+});
 
 export default nextConfig;

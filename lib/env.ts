@@ -41,6 +41,12 @@ const schema = z.object({
   CAIRN_ADMIN_EMAIL: z.preprocess(emptyToUndefined, emailAddress.optional()),
   CAIRN_ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(8, "must be at least 8 characters").optional()),
   CAIRN_SESSION_MAX_AGE_HOURS: positiveNumber(12),
+  // How many reverse proxies in front of Cairn append to X-Forwarded-For (0: none, the header is
+  // not ours to believe). See lib/auth/client-address.ts.
+  CAIRN_TRUSTED_PROXY: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: "must be a whole number of proxy hops (0 for none)" }).int().min(0).max(10).default(0),
+  ),
   INSTRUQT_API_KEY: optionalString,
   INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   CAIRN_ENRICHMENT_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(2)),

@@ -6,6 +6,7 @@ import { useState } from "react";
 const messages: Record<string, string> = {
   CredentialsSignin: "Email or password is incorrect.",
   RateLimited: "Too many sign-in attempts. Wait a few minutes and try again.",
+  Unavailable: "Sign-in is unavailable right now. Try again in a moment.",
 };
 
 export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string; initialError?: string }) {
@@ -32,6 +33,7 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
 
   return (
     <form onSubmit={onSubmit} className="mt-6 space-y-4" noValidate>
+      <input type="hidden" name="callbackUrl" value={callbackUrl} />
       <div>
         <label htmlFor="email" className="block text-sm font-medium text-slate-700">Email</label>
         <input id="email" name="email" type="email" autoComplete="username" required

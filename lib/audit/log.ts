@@ -28,6 +28,7 @@ export interface AuditDetails {
   "enrichment.jobs.retry_failed": EnrichmentAuditDetails;
   "enrichment.jobs.rerun": EnrichmentAuditDetails;
   "enrichment.purge": EnrichmentAuditDetails;
+  "enrichment.connection_test": EnrichmentAuditDetails;
 }
 
 /** Enrichment records which settings changed and counts; never key material (checked below too). */
@@ -54,6 +55,7 @@ export const auditActionLabels: Record<AuditAction, string> = {
   "enrichment.jobs.retry_failed": "Failed enrichment jobs retried",
   "enrichment.jobs.rerun": "Enrichment re-run",
   "enrichment.purge": "Personal data purged",
+  "enrichment.connection_test": "Enrichment connection tested",
 };
 
 export const auditActions = Object.keys(auditActionLabels) as AuditAction[];

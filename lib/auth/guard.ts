@@ -1,14 +1,14 @@
 import { getServerSession } from "next-auth";
 import { forbidden, redirect } from "next/navigation";
-import { db } from "@/lib/db/client";
 import { authenticateToken, type TokenPrincipal } from "./api-tokens";
 import { authOptions } from "./options";
 import type { Role } from "./users";
 
 /**
- * Who is asking. The session cookie only names a user: the user's current role and whether they
- * are still enabled are read from the database on every request, so disabling or demoting
- * someone takes effect at once.
+ * Who is asking. The session is checked against the database on every request (in the jwt
+ * callback, lib/auth/sessions.ts): the user's current role, whether they are still enabled and
+ * whether the session was revoked are read there in one query, so disabling, demoting or signing
+ * someone out takes effect at once.
  */
 
 export interface AppUser {
@@ -22,14 +22,9 @@ export type Principal = { kind: "user"; user: AppUser } | TokenPrincipal;
 
 export async function currentUser(): Promise<AppUser | null> {
   const session = await getServerSession(authOptions());
-  const id = (session?.user as { id?: string } | undefined)?.id;
-  if (!id) return null;
-  const user = await db().user.findUnique({
-    where: { id },
-    select: { id: true, email: true, name: true, role: true, disabledAt: true },
-  });
-  if (!user || user.disabledAt) return null;
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+  const user = session?.user as { id?: string; email?: string; name?: string | null; role?: Role } | undefined;
+  if (!user?.id || !user.email || !user.role) return null;
+  return { id: user.id, email: user.email, name: user.name ?? null, role: user.role };
 }
 
 /** For pages: a signed-in user (else the sign-in page), with the role asked for (else 403). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BAD_TEXT_MESSAGE, isStorableText } from "@/lib/http/text";
 import { recordAudit } from "@/lib/audit/log";
 import type { Actor } from "@/lib/audit/actor";
 import { db } from "@/lib/db/client";
@@ -14,7 +15,7 @@ import { newApiTokenSecret } from "./api-tokens";
 export const TOKEN_SCOPE = "read";
 
 export const createTokenSchema = z.object({
-  name: z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be text") }).trim().min(1, "is required").max(100, "must be at most 100 characters"),
+  name: z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be text") }).trim().min(1, "is required").max(100, "must be at most 100 characters").refine(isStorableText, BAD_TEXT_MESSAGE),
 });
 
 export interface TokenView {

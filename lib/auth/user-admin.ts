@@ -5,8 +5,10 @@ import type { Actor } from "@/lib/audit/actor";
 import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { emailAddress } from "@/lib/email";
+import { BAD_TEXT_MESSAGE, isStorableText } from "@/lib/http/text";
 import { ActionError, notFound } from "@/lib/settings/errors";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "./password";
+import { endSessions } from "./sessions";
 import { roles, type Role } from "./users";
 
 /**
@@ -27,8 +29,8 @@ const password = z
 const optionalPassword = z.preprocess((value) => (value === "" || value === null ? undefined : value), password.optional());
 
 export const inviteUserSchema = z.object({
-  email: z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be text") }).pipe(emailAddress),
-  name: z.preprocess((value) => (value === null ? undefined : value), z.string({ error: "must be text" }).trim().max(200, "must be at most 200 characters").optional()),
+  email: z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be text") }).refine(isStorableText, BAD_TEXT_MESSAGE).pipe(emailAddress),
+  name: z.preprocess((value) => (value === null ? undefined : value), z.string({ error: "must be text" }).trim().max(200, "must be at most 200 characters").refine(isStorableText, BAD_TEXT_MESSAGE).optional()),
   role: z.enum(roles, { error: "must be admin or instructor" }),
   password: optionalPassword,
 });
@@ -128,6 +130,8 @@ export async function updateUser(actor: Actor, id: string, changes: z.input<type
     if (Object.keys(data).length === 0) return user;
 
     const updated = await tx.user.update({ where: { id }, data, select: userSelect });
+    // A new role or a disable ends the user's sessions; re-enabling does not bring old ones back.
+    await endSessions(tx, id);
     if (data.role !== undefined) {
       await recordAudit(tx, actor, "user.role_changed", `user:${id}`, { email: user.email, from: user.role, to: updated.role });
     }
@@ -145,7 +149,7 @@ export async function resetPassword(actor: Actor, id: string, input: z.input<typ
   const passwordHash = await hashPassword(parsed.password ?? generatedPassword!);
   await db().$transaction(async (tx) => {
     const user = await findUser(tx, id);
-    await tx.user.update({ where: { id }, data: { passwordHash } });
+    await tx.user.update({ where: { id }, data: { passwordHash, sessionVersion: { increment: 1 } } });
     await recordAudit(tx, actor, "user.password_reset", `user:${id}`, { email: user.email, passwordGenerated: generatedPassword !== null });
   });
   return { generatedPassword };

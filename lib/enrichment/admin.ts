@@ -133,6 +133,14 @@ export async function removeApiKey(actor: Actor): Promise<EnrichmentSettings> {
  * Runs the cheap authenticated query against the given URL/key, or the saved ones. A success
  * with the saved settings lifts a pause (the key works again).
  */
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
+  }
+}
+
 export async function testEnrichmentConnection(actor: Actor, raw: unknown = {}): Promise<ConnectionTestResult> {
   const input = connectionTestInput.parse(raw);
   let saved: Awaited<ReturnType<typeof savedCredentials>>;
@@ -143,9 +151,28 @@ export async function testEnrichmentConnection(actor: Actor, raw: unknown = {}):
     saved = { url: (await loadEnrichmentSettings()).graphqlUrl, apiKey: null };
   }
   const url = input.graphqlUrl ?? saved.url;
+  // The saved key only ever goes to the saved URL: testing another URL takes the key again, so an
+  // admin session (or a stolen one) cannot ship the key to a server of its choosing.
+  if (!input.apiKey && !sameUrl(url, saved.url)) {
+    throw new z.ZodError([
+      { code: "custom", path: ["apiKey"], input: undefined, message: "enter the API key to test another URL: the saved key is only sent to the saved URL" },
+    ]);
+  }
   const key = input.apiKey ?? saved.apiKey;
-  if (!key) return { ok: false, kind: "auth", status: null, latencyMs: 0, message: "No API key: enter one to test it." };
-  const result = await testConnection({ url, apiKey: key, timeoutMs: env().CAIRN_ENRICHMENT_TIMEOUT_SECONDS * 1000 });
+  const result: ConnectionTestResult = key
+    ? await testConnection({ url, apiKey: key, timeoutMs: env().CAIRN_ENRICHMENT_TIMEOUT_SECONDS * 1000 })
+    : { ok: false, kind: "auth", status: null, latencyMs: 0, message: "No API key: enter one to test it." };
+  await audit(db(), actor, "enrichment.connection_test", {
+    url,
+    key: input.apiKey ? "typed" : key ? "saved" : "none",
+    ok: result.ok,
+    status: result.ok ? null : result.status,
+    kind: result.ok ? null : result.kind,
+    latencyMs: result.latencyMs,
+    // What the other end said can echo what it was sent.
+    message: (key ? result.message.split(key).join("[key]") : result.message).slice(0, 300),
+  });
+  if (!key) return result;
   const usedSaved = url === saved.url && key === saved.apiKey;
   if (result.ok && usedSaved) {
     const lifted = await db().$transaction(async (tx) => {

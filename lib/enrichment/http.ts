@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AppUser } from "@/lib/auth/guard";
 import { isDatabaseUnavailable } from "@/lib/db/errors";
 import { BodyTooLargeError, readLimitedText } from "@/lib/http/limited-body";
+import { BAD_TEXT_MESSAGE, findUnstorableText } from "@/lib/http/text";
 import type { Actor, EnrichmentStatus } from "./admin";
 import { EnrichmentSettingsError } from "./admin";
 import { ApiKeyUnreadableError } from "./settings";
@@ -25,11 +26,15 @@ export async function readJson(request: Request): Promise<unknown> {
     throw new BadRequest("the request body could not be read");
   }
   if (text.trim() === "") return {};
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new BadRequest("the request body is not JSON");
   }
+  const unstorable = findUnstorableText(body);
+  if (unstorable) throw new BadRequest(`${unstorable}: ${BAD_TEXT_MESSAGE}`);
+  return body;
 }
 
 /**

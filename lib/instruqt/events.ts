@@ -27,7 +27,11 @@ const id = z.string().min(1).max(MAX_ID_LENGTH);
 // one means "none" and must not cost the event its projection.
 const nullableId = z.string().max(MAX_ID_LENGTH).nullish();
 const mode = z.string().nullish(); // platform | embed | ci — kept open so a new mode is not an error
-const customParameters = z.record(z.string(), z.unknown()).nullish();
+// Kept as the very object received: z.record rebuilds it by assignment, and assigning a
+// "__proto__" key sets the prototype instead, silently dropping that parameter.
+const customParameters = z
+  .custom<Record<string, unknown>>((value) => value !== null && typeof value === "object" && !Array.isArray(value), "must be an object")
+  .nullish();
 const challengeIndex = z.number().int().min(0).max(MAX_CHALLENGES - 1).nullish();
 const totalChallenges = z.number().int().min(0).max(MAX_CHALLENGES).nullish();
 /**

@@ -31,7 +31,9 @@ async function writePlay(tx: Tx, progress: PlayProgress): Promise<void> {
   const { challenges, participantId, customParameters, ...columns } = progress;
   const data = {
     ...columns,
-    customParameters: customParameters === null ? Prisma.DbNull : (customParameters as Prisma.InputJsonObject),
+    // Prisma copies a JSON input by assignment, which turns a "__proto__" key into a prototype and
+    // drops it; through toJSON the object is written exactly as JSON.stringify sees it.
+    customParameters: customParameters === null ? Prisma.DbNull : ({ toJSON: () => customParameters } as unknown as Prisma.InputJsonObject),
   };
   await tx.participant.upsert({ where: { id: participantId }, create: { id: participantId, ...data }, update: data });
   await tx.challengeProgress.deleteMany({ where: { participantId } });

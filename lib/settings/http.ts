@@ -3,6 +3,7 @@ import { userActor, type Actor } from "@/lib/audit/actor";
 import { authorizeApi, type AppUser } from "@/lib/auth/guard";
 import { env } from "@/lib/env";
 import { BodyTooLargeError, readLimitedText } from "@/lib/http/limited-body";
+import { BAD_TEXT_MESSAGE, findUnstorableText } from "@/lib/http/text";
 import { ActionError } from "./errors";
 import { isSameOriginRequest } from "./origins";
 
@@ -37,8 +38,8 @@ export async function authorizeAdminRead(request: Request): Promise<Gate> {
 export async function authorizeAdminChange(request: Request): Promise<Gate> {
   const gate = await authorizeAdminRead(request);
   if (!gate.ok) return gate;
-  const { CAIRN_PUBLIC_URL, NEXTAUTH_URL } = env();
-  if (!isSameOriginRequest(request.headers, [CAIRN_PUBLIC_URL, NEXTAUTH_URL])) {
+  const { CAIRN_PUBLIC_URL, NEXTAUTH_URL, CAIRN_TRUSTED_PROXY } = env();
+  if (!isSameOriginRequest(request.headers, [CAIRN_PUBLIC_URL, NEXTAUTH_URL], { trustProxy: CAIRN_TRUSTED_PROXY > 0 })) {
     return { ok: false, response: refusal(403, "cross_origin", "settings can only be changed from Cairn's own pages (Origin does not match)") };
   }
   return gate;
@@ -82,6 +83,10 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return { ok: false, response: refusal(400, "invalid_json", "the body must be a JSON object") };
+  }
+  const unstorable = findUnstorableText(body);
+  if (unstorable) {
+    return { ok: false, response: refusal(400, "invalid_characters", `${unstorable}: ${BAD_TEXT_MESSAGE}`, { [unstorable]: BAD_TEXT_MESSAGE }) };
   }
   const parsed = schema.safeParse(body);
   if (!parsed.success) return { ok: false, response: invalidInput(parsed.error) };

@@ -46,33 +46,46 @@ export function selfOrigin(port: number, hostname: string): string {
 
 /**
  * Whether a state-changing request comes from Cairn's own pages (CSRF defence for the settings
- * API, on top of the session cookie's SameSite=Lax). The browser's Origin must name a host this
- * server answers to: the request's own host (as the proxy forwarded it) or a configured public
- * URL. Requests with no Origin are refused unless the browser marks them same-origin.
+ * API, on top of the session cookie's SameSite=Lax). The browser's Origin must be, in full
+ * (scheme, host and port), an origin this server answers at: the request's own (Host, with
+ * X-Forwarded-Host only when a trusted proxy sets it) or a configured public URL. The scheme is
+ * X-Forwarded-Proto, which Next fills from the socket when no proxy did: a page on another site
+ * cannot set it on its victim's request without a CORS preflight. Requests with no Origin are
+ * refused unless the browser marks them same-origin.
  */
-export function isSameOriginRequest(headers: HeaderReader, configuredUrls: readonly (string | undefined)[]): boolean {
+export function isSameOriginRequest(
+  headers: HeaderReader,
+  configuredUrls: readonly (string | undefined)[],
+  { trustProxy = false }: { trustProxy?: boolean } = {},
+): boolean {
   const fetchSite = headers.get("sec-fetch-site");
   if (fetchSite && fetchSite !== "same-origin") return false;
   const origin = headers.get("origin");
   if (!origin || origin === "null") return fetchSite === "same-origin";
-  let originHost: string;
+  let requestOrigin: string;
   try {
-    originHost = new URL(origin).host.toLowerCase();
+    requestOrigin = new URL(origin).origin;
   } catch {
     return false;
   }
   const allowed = new Set<string>();
-  for (const name of ["host", "x-forwarded-host"]) {
-    const host = firstValue(headers.get(name));
-    if (host) allowed.add(host.toLowerCase());
+  const proto = firstValue(headers.get("x-forwarded-proto"))?.toLowerCase() === "https" ? "https" : "http";
+  const hosts = [firstValue(headers.get("host")), trustProxy ? firstValue(headers.get("x-forwarded-host")) : null];
+  for (const host of hosts) {
+    if (!host || !HOST.test(host)) continue;
+    try {
+      allowed.add(new URL(`${proto}://${host}`).origin);
+    } catch {
+      // not a host after all
+    }
   }
   for (const url of configuredUrls) {
     if (!url) continue;
     try {
-      allowed.add(new URL(url).host.toLowerCase());
+      allowed.add(new URL(url).origin);
     } catch {
       // env() validated these as URLs; nothing to add if not.
     }
   }
-  return allowed.has(originHost);
+  return allowed.has(requestOrigin);
 }

@@ -120,9 +120,10 @@ describe("settings API: CSRF and request bodies", () => {
     // Same origin as the browser marks it, even without an Origin header.
     const sameSite = await noOrigin.post("/api/settings/tokens", body, { "sec-fetch-site": "same-origin" });
     expect(sameSite.status).toBe(201);
-    // Behind a proxy: the Origin names the public host the proxy forwards.
+    // Behind a (trusted) proxy: the Origin names the public origin the proxy forwards, scheme included.
     const proxied = await settingsClient(baseUrl, cookie, { origin: "https://cairn.proxy.example" }).post("/api/settings/tokens", body, {
       "x-forwarded-host": "cairn.proxy.example",
+      "x-forwarded-proto": "https",
     });
     expect(proxied.status).toBe(201);
   });

@@ -117,7 +117,7 @@ describe("resetting passwords", () => {
 });
 
 describe("disabling, enabling and changing roles", () => {
-  it("a disabled user's session stops working at once and they cannot sign in; enabling restores access", async () => {
+  it("a disabled user's session stops working at once and they cannot sign in; enabling lets them sign in again, without reviving the old session", async () => {
     const user = await createUser(admin, "instructor", "disable");
     passwords.push(user.password);
     const cookie = await signIn(baseUrl, user.email, user.password);
@@ -135,20 +135,24 @@ describe("disabling, enabling and changing roles", () => {
 
     const enabled = await admin.patch<{ user: { disabledAt: string | null } }>(`/api/settings/users/${user.id}`, { disabled: false });
     expect(enabled.body.user.disabledAt).toBeNull();
-    expect((await me(cookie)).status).toBe(200);
-    await signIn(baseUrl, user.email, user.password);
+    expect((await me(cookie)).status).toBe(401);
+    expect((await me(await signIn(baseUrl, user.email, user.password))).status).toBe(200);
   });
 
-  it("a role change takes effect on the user's next request", async () => {
+  it("a role change ends the user's sessions; the next sign-in has the new role", async () => {
     const user = await createUser(admin, "instructor", "promote");
     const client = settingsClient(baseUrl, await signIn(baseUrl, user.email, user.password));
     expect((await client.get("/api/settings/users")).status).toBe(403);
 
     expect((await admin.patch(`/api/settings/users/${user.id}`, { role: "admin" })).status).toBe(200);
-    expect((await client.get("/api/settings/users")).status).toBe(200);
+    expect((await client.get("/api/settings/users")).status).toBe(401);
+    const promoted = settingsClient(baseUrl, await signIn(baseUrl, user.email, user.password));
+    expect((await promoted.get("/api/settings/users")).status).toBe(200);
 
     expect((await admin.patch(`/api/settings/users/${user.id}`, { role: "instructor" })).status).toBe(200);
-    expect((await client.get("/api/settings/users")).status).toBe(403);
+    expect((await promoted.get("/api/settings/users")).status).toBe(401);
+    const demoted = settingsClient(baseUrl, await signIn(baseUrl, user.email, user.password));
+    expect((await demoted.get("/api/settings/users")).status).toBe(403);
   });
 
   it("refuses bad changes, naming the field", async () => {
@@ -267,9 +271,10 @@ describe("the last enabled admin", () => {
       const survivor = remaining === soleAdmin.email ? first : rival;
       if (survivor === rival) {
         expect((await rival.patch(`/api/settings/users/${firstId}`, { role: "admin", disabled: false })).status).toBe(200);
+        // The change ended the first admin's sessions: sign in again.
+        first = await adminClient(app.baseUrl, soleAdmin.email, soleAdmin.password);
       }
       expect((await first.patch(`/api/settings/users/${other.id}`, { role: "instructor" })).status).toBe(200);
-      if (survivor === rival) first = await adminClient(app.baseUrl, soleAdmin.email, soleAdmin.password);
       expect(await activeAdmins()).toEqual([soleAdmin.email]);
     }
   });

@@ -30,6 +30,8 @@ export async function setup(project: TestProject): Promise<void> {
     CAIRN_ADMIN_EMAIL: TEST_ADMIN.email,
     CAIRN_ADMIN_PASSWORD: TEST_ADMIN.password,
     CAIRN_WORKER: "projector",
+    // The test client stands in for one reverse proxy: tests pick their sign-in address with X-Forwarded-For.
+    CAIRN_TRUSTED_PROXY: "1",
   });
   project.provide("baseUrl", app.baseUrl);
   project.provide("databaseUrl", database.url);

@@ -304,3 +304,19 @@ describe("timestamps", () => {
     expect(invalid(payload("track.started", { timestamp: "2021-07-29T16:14:57.3129775412Z" }))).toMatch(/^timestamp: /);
   });
 });
+
+describe("prototype-named custom parameters", () => {
+  it("__proto__, constructor and prototype survive parsing as ordinary keys", () => {
+    const customParameters = JSON.parse('{"__proto__":"p","constructor":"c","prototype":"t","cohort":"a"}') as Record<string, unknown>;
+    const result = classifyEvent(payload("track.started", { custom_parameters: customParameters }));
+    if (result.kind !== "valid") throw new Error(`expected valid, got ${result.kind}`);
+    const parameters = (result.event as { custom_parameters?: Record<string, unknown> }).custom_parameters!;
+    expect(Object.keys(parameters).sort()).toEqual(["__proto__", "cohort", "constructor", "prototype"]);
+    expect(Object.getOwnPropertyDescriptor(parameters, "__proto__")?.value).toBe("p");
+  });
+
+  it("custom_parameters that are not an object are still refused", () => {
+    expect(invalid(payload("track.started", { custom_parameters: ["a"] }))).toMatch(/custom_parameters/);
+    expect(invalid(payload("track.started", { custom_parameters: "a" }))).toMatch(/custom_parameters/);
+  });
+});
