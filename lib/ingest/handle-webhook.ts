@@ -12,6 +12,7 @@ import { countRefusal, type RefusedReason } from "@/lib/webhooks/refusals";
 import { verifyDelivery } from "@/lib/webhooks/verify";
 import { parsePayload } from "./payload";
 import { storeDelivery } from "./store";
+import { HSTS_VALUE, isHttps, securityHeaders } from "@/lib/http/security-headers.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const RETRY_AFTER_SECONDS = 30;
@@ -152,6 +153,10 @@ export async function handleInstruqtWebhookNode(request: IncomingMessage, respon
     result = json(500, { error: "internal_error", message: "unexpected error" });
   }
   const text = JSON.stringify(result.body);
+  // Next adds the browser security headers to everything it serves; this path bypasses it.
+  for (const { key, value } of securityHeaders()) response.setHeader(key, value);
+  const https = isHttps({ encrypted: "encrypted" in request.socket, forwardedProto: headerText(request.headers["x-forwarded-proto"]) });
+  if (https) response.setHeader("strict-transport-security", HSTS_VALUE);
   response.writeHead(result.status, {
     ...result.headers,
     "content-type": "application/json",
@@ -161,6 +166,9 @@ export async function handleInstruqtWebhookNode(request: IncomingMessage, respon
   response.end(text);
   discardRestOfNodeRequest(request, response);
 }
+
+const headerText = (value: string | string[] | undefined): string | null =>
+  typeof value === "string" ? value : (value?.[0] ?? null);
 
 function logStoreFailure(what: string, error: unknown): void {
   const kind = isDatabaseUnavailable(error) ? "database unavailable" : "unexpected error";

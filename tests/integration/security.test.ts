@@ -261,6 +261,10 @@ describe("4. security headers on every response", () => {
     expectHeaders(await fetch(`${baseUrl}/api/health`), "API route");
     expectHeaders(await fetch(`${baseUrl}/api/me`), "401");
     expectHeaders(await fetch(`${baseUrl}/learners`, { redirect: "manual" }), "redirect");
+    const webhook = await fetch(`${baseUrl}/api/webhooks/instruqt`, { method: "POST", body: "{}" });
+    expect(webhook.status).toBe(401);
+    expect(webhook.headers.get("x-cairn-served-by"), "answered by the custom server, not Next").toBe("ingest");
+    expectHeaders(webhook, "webhook");
     expect(page.headers.get("strict-transport-security")).toBeNull();
     const overHttps = await fetch(`${baseUrl}/signin`, { headers: { "x-forwarded-proto": "https" } });
     expect(overHttps.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
