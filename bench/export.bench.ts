@@ -64,7 +64,7 @@ async function inProcess(pool: pg.Pool, kind: ExportKind): Promise<Run> {
   const baselineRss = process.memoryUsage.rss();
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const { body } = await openExport(sqlClientOf(pool), kind, { filter: {}, bom: false });
+  const { body } = await openExport(sqlClientOf(pool), kind, { selection: {}, bom: false });
   const consumed = await consume(body, started, baselineRss);
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);

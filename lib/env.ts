@@ -41,6 +41,9 @@ const schema = z.object({
   CAIRN_ADMIN_EMAIL: z.preprocess(emptyToUndefined, emailAddress.optional()),
   CAIRN_ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(8, "must be at least 8 characters").optional()),
   CAIRN_SESSION_MAX_AGE_HOURS: positiveNumber(12),
+  // A play neither completed nor stopped with no event for this long counts as given up (funnel)
+  // and reads "inactive" on the pages.
+  CAIRN_INACTIVE_HOURS: positiveNumber(4),
   INSTRUQT_API_KEY: optionalString,
   INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   CAIRN_ENRICHMENT_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(2)),

@@ -195,14 +195,12 @@ beforeAll(async () => {
   await deliver(crowded.trackStarted().build(), 11);
 });
 
-const today = () => new Date().toISOString().slice(0, 10);
-
 describe("GET /api/export/progress.csv", () => {
   it("writes one row per play, exactly as expected", async () => {
     const response = await session(`${baseUrl}/api/export/progress.csv?track=trk_expc_a`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(response.headers.get("content-disposition")).toBe(`attachment; filename="cairn-progress-${today()}.csv"`);
+    expect(response.headers.get("content-disposition")).toBe('attachment; filename="progress-track-trk_expc_a.csv"');
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(await response.text()).toBe(EXPECTED_PROGRESS);
   });
@@ -257,7 +255,7 @@ describe("GET /api/export/challenges.csv", () => {
     const response = await session(`${baseUrl}/api/export/challenges.csv?track=trk_expc_a`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(response.headers.get("content-disposition")).toBe(`attachment; filename="cairn-challenges-${today()}.csv"`);
+    expect(response.headers.get("content-disposition")).toBe('attachment; filename="challenges-track-trk_expc_a.csv"');
     expect(await response.text()).toBe(EXPECTED_CHALLENGES);
   });
 
