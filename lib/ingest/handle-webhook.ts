@@ -1,5 +1,6 @@
 import { isDatabaseUnavailable } from "@/lib/db/errors";
 import { BodyTooLargeError, readLimitedText } from "@/lib/http/limited-body";
+import { TEST_DELIVERY_PREFIX } from "@/lib/webhooks/endpoint";
 import { activeSigningSecrets } from "@/lib/webhooks/secrets";
 import { countRefusal, type RefusedReason } from "@/lib/webhooks/refusals";
 import { readSvixHeaders, verifyDelivery } from "@/lib/webhooks/verify";
@@ -8,8 +9,6 @@ import { storeDelivery } from "./store";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const RETRY_AFTER_SECONDS = 30;
-/** svix-id prefix of the deliveries Cairn signs and sends itself (Settings → Webhook → test). */
-export const TEST_DELIVERY_PREFIX = "cairn_test_";
 
 const json = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
