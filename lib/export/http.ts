@@ -1,4 +1,5 @@
 import { isDatabaseUnavailable } from "@/lib/db/errors";
+import { errorResponse, invalidParameter } from "@/lib/http/errors";
 import { filterFileName, selectionOf } from "@/lib/plays/filter";
 import { openExport, type ExportKind, type OpenedExport } from "./exports";
 import { parseExportQuery } from "./params";
@@ -11,15 +12,10 @@ import { exportSqlClient } from "./sql-client";
  * (`progress-track-<slug>-status-completed.csv`; `progress.csv` unfiltered).
  */
 
-const RETRY_AFTER_SECONDS = 30;
-
-const problem = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
-
 export async function exportResponse(request: Request, kind: ExportKind): Promise<Response> {
   const parsed = parseExportQuery(new URL(request.url).searchParams);
   if (!parsed.ok) {
-    return problem(400, { error: "invalid_parameter", parameter: parsed.parameter, message: parsed.message });
+    return errorResponse("export", invalidParameter(parsed.parameter, parsed.message));
   }
 
   let opened: OpenedExport;
@@ -31,14 +27,7 @@ export async function exportResponse(request: Request, kind: ExportKind): Promis
     });
   } catch (error) {
     logFailure(kind, "before streaming", error);
-    if (isDatabaseUnavailable(error)) {
-      return problem(
-        503,
-        { error: "unavailable", message: "the database cannot be reached right now; retry later" },
-        { "retry-after": String(RETRY_AFTER_SECONDS) },
-      );
-    }
-    return problem(500, { error: "export_failed", message: "the export could not be started" });
+    return errorResponse("export", error);
   }
 
   return new Response(opened.body, {
