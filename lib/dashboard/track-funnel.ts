@@ -122,7 +122,7 @@ export function frontierQuery(trackId: string, filters: PlaySelection, cutoff: D
              row_number() OVER (PARTITION BY cp.participant_id ORDER BY cp.challenge_index)::int AS rn
       FROM challenge_progress cp
       JOIN plays ON plays.id = cp.participant_id AND plays.outcome <> 'completed'
-      WHERE cp.status = 'completed' AND cp.challenge_index >= 0
+      WHERE cp.track_id = ${trackId} AND cp.status = 'completed' AND cp.challenge_index >= 0
     ),
     runs AS (
       SELECT participant_id,
