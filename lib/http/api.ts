@@ -14,7 +14,8 @@ import { AppError, errorResponse, json } from "./errors";
 
 export { answer, describeIssues, errorResponse, json } from "./errors";
 
-const MAX_BODY_BYTES = 64 * 1024;
+// Admin bodies are a few fields (the longest an API key or a URL): 16 KiB is ample.
+const MAX_BODY_BYTES = 16 * 1024;
 
 type Gate = { ok: true; user: AppUser; actor: Actor } | { ok: false; response: Response };
 
@@ -43,7 +44,7 @@ export async function authorizeAdminChange(request: Request): Promise<Gate> {
   return gate;
 }
 
-/** The request's JSON object body (an empty body is `{}`), at most 64 KiB; refusals are AppErrors. */
+/** The request's JSON object body (an empty body is `{}`), at most 16 KiB; refusals are AppErrors. */
 export async function readJson(request: Request): Promise<Record<string, unknown>> {
   let text: string;
   try {
