@@ -11,7 +11,8 @@ import type { BenchContext, BenchRow, BenchSection } from "./types";
  * the export's own speed, not a network's. Over HTTP too when the runner gives a running app.
  */
 
-const TARGET_ROWS_PER_SECOND = 50_000;
+// Issue 12: progress.csv at 60,000 rows/s over HTTP (the in-process figure is held to it too).
+const TARGET_ROWS_PER_SECOND = 60_000;
 const TARGET_RSS_GROWTH_MB = 100;
 const MB = 1024 * 1024;
 
@@ -64,7 +65,7 @@ async function inProcess(pool: pg.Pool, kind: ExportKind): Promise<Run> {
   const baselineRss = process.memoryUsage.rss();
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const { body } = await openExport(sqlClientOf(pool), kind, { filter: {}, bom: false });
+  const { body } = await openExport(sqlClientOf(pool), kind, { selection: {}, bom: false });
   const consumed = await consume(body, started, baselineRss);
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
@@ -131,7 +132,14 @@ export async function run(context: BenchContext): Promise<BenchSection> {
 
     if (context.baseUrl && context.sessionCookie) {
       const http = await overHttp(context.baseUrl, context.sessionCookie);
-      rows.push({ metric: "progress.csv throughput over HTTP", value: round(http.rows / http.seconds), unit: "rows/s" });
+      const httpRate = http.rows / http.seconds;
+      rows.push({
+        metric: "progress.csv throughput over HTTP",
+        value: round(httpRate),
+        unit: "rows/s",
+        target: `≥ ${TARGET_ROWS_PER_SECOND}`,
+        pass: httpRate >= TARGET_ROWS_PER_SECOND,
+      });
     } else {
       notes.push("HTTP export not measured: no running app (baseUrl, sessionCookie) was given.");
     }

@@ -1,6 +1,7 @@
 import type { EventOutcome } from "@/lib/dashboard/delivery-log";
 import { OUTCOME_LABELS } from "@/lib/dashboard/delivery-log";
-import { PLAY_STATUS_LABELS, type PlayStatus } from "@/lib/dashboard/play-filters";
+import type { PlayStatus } from "@/lib/generated/prisma/enums";
+import { INACTIVE_LABEL, PLAY_STATUS_LABELS } from "@/lib/plays/labels";
 
 const badge = "inline-flex items-center whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset";
 
@@ -12,7 +13,15 @@ const statusStyles: Record<PlayStatus, string> = {
   stopped: "bg-amber-50 text-amber-900 ring-amber-200",
 };
 
-export function StatusBadge({ status }: { status: PlayStatus }) {
+/** A play's status; an open play that has gone quiet reads "Inactive" (derived, not stored). */
+export function StatusBadge({ status, inactive = false }: { status: PlayStatus; inactive?: boolean }) {
+  if (inactive) {
+    return (
+      <span className={`${badge} bg-slate-50 text-slate-700 ring-slate-300`} title={`${PLAY_STATUS_LABELS[status]}, no event for a while`}>
+        {INACTIVE_LABEL}
+      </span>
+    );
+  }
   return <span className={`${badge} ${statusStyles[status]}`}>{PLAY_STATUS_LABELS[status]}</span>;
 }
 

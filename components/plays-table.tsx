@@ -69,7 +69,7 @@ export function PlaysTable({
                   </Td>
                 ) : null}
                 <Td>
-                  <StatusBadge status={play.status} />
+                  <StatusBadge status={play.status} inactive={play.inactive} />
                   {play.sandboxFailures > 0 ? (
                     <span className="mt-1 block text-xs font-medium text-rose-700">
                       {play.sandboxFailures} sandbox failure{play.sandboxFailures === 1 ? "" : "s"}

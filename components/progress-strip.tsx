@@ -1,14 +1,15 @@
-import type { ChallengeCell, ChallengeState } from "@/lib/dashboard/learner-detail";
+import type { ChallengeCell } from "@/lib/dashboard/learner-detail";
+import type { ChallengeStatus } from "@/lib/generated/prisma/enums";
 import { formatDuration } from "./format";
 
-const cellStyles: Record<ChallengeState, string> = {
+const cellStyles: Record<ChallengeStatus, string> = {
   completed: "bg-emerald-600 border-emerald-700",
   in_progress: "bg-sky-400 border-sky-600",
   skipped: "bg-[repeating-linear-gradient(45deg,#fde68a,#fde68a_4px,#f59e0b_4px,#f59e0b_6px)] border-amber-600",
   not_started: "bg-white border-slate-300",
 };
 
-const stateLabels: Record<ChallengeState, string> = {
+const stateLabels: Record<ChallengeStatus, string> = {
   completed: "completed",
   in_progress: "in progress",
   skipped: "skipped",

@@ -47,6 +47,9 @@ const schema = z.object({
     emptyToUndefined,
     z.coerce.number({ error: "must be a whole number of proxy hops (0 for none)" }).int().min(0).max(10).default(0),
   ),
+  // A play neither completed nor stopped with no event for this long counts as given up (funnel)
+  // and reads "inactive" on the pages.
+  CAIRN_INACTIVE_HOURS: positiveNumber(4),
   INSTRUQT_API_KEY: optionalString,
   INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   CAIRN_ENRICHMENT_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(2)),

@@ -17,7 +17,7 @@ import { env } from "@/lib/env";
 import { handleInstruqtWebhookNode } from "@/lib/ingest/handle-webhook";
 import { startupReport, markCustomServer } from "@/lib/instance";
 import { formatStartupBlock } from "@/lib/startup/block";
-import { WEBHOOK_PATH } from "@/lib/settings/origins";
+import { WEBHOOK_PATH } from "@/lib/webhooks/endpoint";
 import { flushRefusals } from "@/lib/webhooks/refusals";
 
 // The fault tests find the serving process by this title (Next's own is "next-server").

@@ -3,10 +3,11 @@ import { z } from "zod";
 import { emailAddress } from "@/lib/email";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { Role } from "@/lib/generated/prisma/enums";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "./password";
 
-export type Role = "admin" | "instructor";
-export const roles = ["admin", "instructor"] as const satisfies readonly Role[];
+export type { Role };
+export const roles = Object.values(Role) as [Role, ...Role[]];
 
 export const newUserSchema = z.object({
   email: emailAddress,

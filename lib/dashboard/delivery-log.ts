@@ -1,5 +1,6 @@
 import { db, Prisma } from "@/lib/db/client";
 import type { ActivityWindow } from "./time-window";
+import { EventOutcome } from "@/lib/generated/prisma/enums";
 
 /**
  * The delivery log: every stored event as received, newest first, test deliveries included (and
@@ -7,8 +8,8 @@ import type { ActivityWindow } from "./time-window";
  * per hour and reason in `refused_delivery`.
  */
 
-export const EVENT_OUTCOMES = ["projected", "unknown_type", "invalid_payload", "test"] as const;
-export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
+export const EVENT_OUTCOMES = Object.values(EventOutcome) as [EventOutcome, ...EventOutcome[]];
+export type { EventOutcome };
 
 export const OUTCOME_LABELS: Record<EventOutcome, string> = {
   projected: "Projected",

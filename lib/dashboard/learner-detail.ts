@@ -1,6 +1,7 @@
 import { db, Prisma } from "@/lib/db/client";
 import { challengePositions } from "./challenge-positions";
-import { toPlayFigures, type PlayFigures, type PlayFiguresRow } from "./play-filters";
+import type { ChallengeStatus } from "@/lib/generated/prisma/enums";
+import { inactiveCutoff, playFiguresSql, type PlayFigures } from "@/lib/plays/rows";
 import { trackKeySql } from "./tracks";
 
 /**
@@ -11,13 +12,12 @@ import { trackKeySql } from "./tracks";
 
 export const TIMELINE_LIMIT = 2_000;
 
-export type ChallengeState = "not_started" | "in_progress" | "completed" | "skipped";
 
 export interface ChallengeCell {
   index: number;
   position: number;
   challengeId: string | null;
-  status: ChallengeState;
+  status: ChallengeStatus;
   attempts: number;
   failedAttempts: number;
   secondsInChallenge: number | null;
@@ -80,7 +80,7 @@ export interface LearnerDetail {
   invites: { inviteId: string; teamSlug: string | null; claimedAt: Date | null }[];
 }
 
-interface PlayRow extends PlayFiguresRow {
+interface PlayRow extends PlayFigures {
   participant_id: string;
   track_id: string | null;
   track_key: string | null;
@@ -91,7 +91,7 @@ interface PlayRow extends PlayFiguresRow {
   challenges: {
     index: number;
     challenge_id: string | null;
-    status: ChallengeState;
+    status: ChallengeStatus;
     attempts: number;
     failed_attempts: number;
     seconds_in_challenge: number | null;
@@ -133,14 +133,11 @@ export function learnerTimelineQuery(userId: string, limit = TIMELINE_LIMIT): Pr
     LIMIT ${limit}`;
 }
 
-export function learnerPlaysQuery(userId: string): Prisma.Sql {
+export function learnerPlaysQuery(userId: string, now: Date = new Date()): Prisma.Sql {
   return Prisma.sql`
     SELECT p.id AS participant_id, p.track_id, ${trackKeySql(Prisma.sql`p.track_id`)} AS track_key,
            coalesce(t.slug, p.track_slug, p.track_id) AS track_label,
-           p.invite_id, p.mode, p.status::text AS status, p.challenges_completed,
-           coalesce(p.total_challenges, t.total_challenges) AS total_challenges, p.progress_percent,
-           p.attempts, p.failed_attempts, p.skipped_challenges, p.sandbox_failures,
-           p.started_at, p.completed_at, p.last_activity_at, p.time_spent_seconds, p.custom_parameters,
+           p.invite_id, p.mode, ${playFiguresSql(inactiveCutoff(now))}, p.custom_parameters,
            coalesce((
              SELECT json_agg(json_build_object(
                       'index', cp.challenge_index, 'challenge_id', cp.challenge_id, 'status', cp.status,
@@ -165,7 +162,7 @@ function flagOf(row: EventRow): TimelineEvent["flag"] {
 /** A strip cell per challenge position of the track, reached or not. */
 function challengeStrip(play: PlayRow): ChallengeCell[] {
   const byIndex = new Map(play.challenges.map((c) => [c.index, c]));
-  const positions = challengePositions(byIndex.keys(), play.total_challenges);
+  const positions = challengePositions(byIndex.keys(), play.totalChallenges);
   return positions.indexes.map((index) => {
     const row = byIndex.get(index);
     return {
@@ -203,17 +200,19 @@ export async function learnerDetail(userId: string): Promise<LearnerDetail | nul
     enrichedAt: learners?.enrichedAt ?? null,
     firstSeenAt: learners?.firstSeenAt ?? null,
     lastSeenAt: learners?.lastSeenAt ?? null,
-    plays: plays.map((play) => ({
-      participantId: play.participant_id,
-      trackId: play.track_id,
-      trackKey: play.track_key,
-      trackLabel: play.track_label,
-      inviteId: play.invite_id,
-      mode: play.mode,
-      ...toPlayFigures(play),
-      customParameters: play.custom_parameters,
-      challenges: challengeStrip(play),
-    })),
+    plays: plays.map((play) => {
+      const { participant_id, track_id, track_key, track_label, invite_id, custom_parameters, ...figures } = play;
+      return {
+        ...figures,
+        participantId: participant_id,
+        trackId: track_id,
+        trackKey: track_key,
+        trackLabel: track_label,
+        inviteId: invite_id,
+        customParameters: custom_parameters,
+        challenges: challengeStrip(play),
+      };
+    }),
     timeline: events.slice(0, TIMELINE_LIMIT).map((row) => ({
       id: row.id,
       svixId: row.svix_id,

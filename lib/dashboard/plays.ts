@@ -1,5 +1,6 @@
 import { db, Prisma } from "@/lib/db/client";
-import { playConditions, type PlayFilters, toPlayFigures, type PlayFigures, type PlayFiguresRow } from "./play-filters";
+import { playConditions, type PlaySelection } from "@/lib/plays/filter";
+import { inactiveCutoff, playFiguresSql, type PlayFigures } from "@/lib/plays/rows";
 import { trackKeySql } from "./tracks";
 
 /**
@@ -15,7 +16,9 @@ export type SortDirection = (typeof SORT_DIRECTIONS)[number];
 export const DEFAULT_PAGE_SIZE = 50;
 
 export interface PlayListParams {
-  filters: PlayFilters;
+  filters: PlaySelection;
+  /** The server's clock, for the inactive flag. */
+  now?: Date;
   sort?: PlaySort;
   direction?: SortDirection;
   /** 1-based; a page past the end shows the last one. */
@@ -77,7 +80,14 @@ function orderBy(spec: SortSpec, direction: SortDirection, key: Prisma.Sql, id: 
 }
 
 /** The query for one page of plays; exported for the benchmark's EXPLAIN. */
-export function playPageQuery(filters: PlayFilters, sort: PlaySort, direction: SortDirection, limit: number, offset: number) {
+export function playPageQuery(
+  filters: PlaySelection,
+  sort: PlaySort,
+  direction: SortDirection,
+  limit: number,
+  offset: number,
+  now: Date = new Date(),
+) {
   const spec = SORTS[sort];
   const joins = Prisma.sql`${spec.needsLearner ? Prisma.sql`LEFT JOIN learner l ON l.id = p.user_id` : Prisma.empty}
     ${spec.needsTrack ? Prisma.sql`LEFT JOIN track t ON t.id = p.track_id` : Prisma.empty}`;
@@ -91,13 +101,10 @@ export function playPageQuery(filters: PlayFilters, sort: PlaySort, direction: S
       ORDER BY ${orderBy(spec, direction, spec.expression, Prisma.sql`p.id`)}
       LIMIT ${limit} OFFSET ${offset}
     )
-    SELECT p.id AS participant_id, p.user_id, l.first_name, l.last_name, l.email,
-           p.track_id, ${trackKeySql(Prisma.sql`p.track_id`)} AS track_key,
-           coalesce(t.slug, p.track_slug) AS track_slug,
-           p.invite_id, p.mode, p.status::text AS status, p.challenges_completed,
-           coalesce(p.total_challenges, t.total_challenges) AS total_challenges, p.progress_percent,
-           p.attempts, p.failed_attempts, p.skipped_challenges, p.sandbox_failures,
-           p.started_at, p.completed_at, p.last_activity_at, p.time_spent_seconds
+    SELECT p.id AS "participantId", p.user_id AS "userId", l.first_name AS "firstName", l.last_name AS "lastName",
+           l.email, p.track_id AS "trackId", ${trackKeySql(Prisma.sql`p.track_id`)} AS "trackKey",
+           coalesce(t.slug, p.track_slug) AS "trackSlug", p.invite_id AS "inviteId", p.mode,
+           ${playFiguresSql(inactiveCutoff(now))}
     FROM page
     JOIN participant p ON p.id = page.id
     LEFT JOIN learner l ON l.id = p.user_id
@@ -105,37 +112,8 @@ export function playPageQuery(filters: PlayFilters, sort: PlaySort, direction: S
     ORDER BY ${orderBy(spec, direction, Prisma.sql`page.sort_key`, Prisma.sql`p.id`)}`;
 }
 
-export function playCountQuery(filters: PlayFilters): Prisma.Sql {
+export function playCountQuery(filters: PlaySelection): Prisma.Sql {
   return Prisma.sql`SELECT count(*)::int AS total FROM participant p WHERE ${playConditions(filters)}`;
-}
-
-interface PlayRowRaw extends PlayFiguresRow {
-  participant_id: string;
-  user_id: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  email: string | null;
-  track_id: string | null;
-  track_key: string | null;
-  track_slug: string | null;
-  invite_id: string | null;
-  mode: string | null;
-}
-
-function toPlayRow(row: PlayRowRaw): PlayRow {
-  return {
-    participantId: row.participant_id,
-    userId: row.user_id,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    email: row.email,
-    trackId: row.track_id,
-    trackKey: row.track_key,
-    trackSlug: row.track_slug,
-    inviteId: row.invite_id,
-    mode: row.mode,
-    ...toPlayFigures(row),
-  };
 }
 
 export async function listPlays(params: PlayListParams): Promise<PlayPage> {
@@ -144,7 +122,7 @@ export async function listPlays(params: PlayListParams): Promise<PlayPage> {
   const pageSize = params.pageSize ?? DEFAULT_PAGE_SIZE;
   const requested = Math.max(1, Math.floor(params.page ?? 1));
   const fetchPage = (page: number) =>
-    db().$queryRaw<PlayRowRaw[]>(playPageQuery(params.filters, sort, direction, pageSize, (page - 1) * pageSize));
+    db().$queryRaw<PlayRow[]>(playPageQuery(params.filters, sort, direction, pageSize, (page - 1) * pageSize, params.now));
 
   // Count and page in parallel; only a page past the end needs a second round trip.
   const [counted, firstTry] = await Promise.all([
@@ -155,5 +133,5 @@ export async function listPlays(params: PlayListParams): Promise<PlayPage> {
   const pageCount = Math.max(1, Math.ceil(total / pageSize));
   const page = Math.min(requested, pageCount);
   const rows = page === requested ? firstTry : await fetchPage(page);
-  return { rows: rows.map(toPlayRow), total, page, pageCount, pageSize, sort, direction };
+  return { rows, total, page, pageCount, pageSize, sort, direction };
 }

@@ -1,8 +1,9 @@
 import { z } from "zod";
-import type { AppUser } from "@/lib/auth/guard";
+import type { Actor } from "@/lib/audit/actor";
 import { recordAudit, type AuditAction, type EnrichmentAuditDetails } from "@/lib/audit/log";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
 import { testConnection, type ConnectionTestResult } from "@/lib/instruqt/graphql";
 import {
   deleteAllJobs,
@@ -30,9 +31,14 @@ import { enrichmentWorkerRunning, wakeEnrichmentWorker } from "./worker";
  * change is written to the audit log — never a secret's value, not even its last characters.
  */
 
-export type Actor = Pick<AppUser, "id" | "email">;
+export type { Actor };
 
-export class EnrichmentSettingsError extends Error {}
+/** A settings change that cannot be made as asked (409): the one error type, with its meaning. */
+export class EnrichmentSettingsError extends AppError {
+  constructor(message: string) {
+    super(409, "conflict", message);
+  }
+}
 
 const graphqlUrl = z
   .string()
@@ -97,7 +103,7 @@ async function audit(
   action: Extract<AuditAction, `enrichment.${string}`>,
   details: EnrichmentAuditDetails,
 ): Promise<void> {
-  await recordAudit(client, { id: actor.id, label: actor.email }, action, "enrichment", details);
+  await recordAudit(client, actor, action, "enrichment", details);
 }
 
 export async function updateEnrichmentSettings(actor: Actor, raw: unknown): Promise<EnrichmentSettings> {

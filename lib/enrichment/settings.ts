@@ -2,6 +2,7 @@ import { z } from "zod";
 import { decrypt, encrypt } from "@/lib/crypto/encryption";
 import { db, type Prisma } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
 import { DEFAULT_GRAPHQL_URL } from "./config";
 
 /**
@@ -80,9 +81,11 @@ export async function loadEnrichmentSettings(client?: Tx): Promise<EnrichmentSet
   return { enabled, graphqlUrl, apiKey, paused };
 }
 
-export class ApiKeyUnreadableError extends Error {
+export class ApiKeyUnreadableError extends AppError {
   constructor() {
     super(
+      409,
+      "conflict",
       "The saved Instruqt API key cannot be decrypted: CAIRN_ENCRYPTION_KEY (or NEXTAUTH_SECRET, which it defaults to) changed since it was saved. Save the key again in Settings → Enrichment.",
     );
   }

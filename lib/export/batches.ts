@@ -1,10 +1,12 @@
 import type { SqlClient } from "./sql-client";
-import type { SqlQuery } from "./query";
+import type { ExportCursor, SqlQuery } from "./query";
 
 /**
- * The keyset loop: fetch a batch after the last key, format it, hand it on, repeat until a batch
- * comes back short. Column 0 of every row is the keyset key (the play's id); a batch's `limit`
- * counts distinct keys, so a page of plays may return several rows per play (their challenges).
+ * The keyset loop: fetch a batch after the cursor, format it, hand it on, repeat until a batch
+ * comes back short. Column 0 of every row is the play's id and the last column its last activity
+ * (the cursor); a batch's `limit` counts distinct plays, so a page of plays may return several
+ * rows per play (their challenges). The walk has two phases (see query.ts): plays with a last
+ * activity, then those without; a short batch of the first phase starts the second.
  *
  * Batches are sized by bytes, not rows: a row is usually a few hundred bytes, but custom
  * parameters can make one far larger, so each next batch is sized to land near `targetChars` of
@@ -30,8 +32,8 @@ export function nextBatchSize(sizing: BatchSizing, units: number, chars: number)
 
 export interface KeysetExport {
   client: SqlClient;
-  /** The batch query: keys after `after` (null: from the start), at most `limit` of them. */
-  query: (after: string | null, limit: number) => SqlQuery;
+  /** The batch query: plays after `cursor` (null: from the start), at most `limit` of them. */
+  query: (cursor: ExportCursor | null, limit: number) => SqlQuery;
   /** A row as CSV text ("" to skip it). */
   format: (row: readonly unknown[]) => string;
   /** Aborted when the client goes away: no further batch is queried. */
@@ -45,8 +47,8 @@ interface Pending {
 }
 
 export async function* keysetBatches({ client, query, format, signal, sizing = DEFAULT_SIZING }: KeysetExport) {
-  const fetchBatch = (after: string | null, limit: number): Pending => {
-    const rows = client.rows(query(after, limit));
+  const fetchBatch = (cursor: ExportCursor | null, limit: number): Pending => {
+    const rows = client.rows(query(cursor, limit));
     // If the export stops before this batch is awaited, its failure must not become an
     // unhandled rejection; awaiting it below still sees the error.
     rows.catch(() => undefined);
@@ -55,6 +57,7 @@ export async function* keysetBatches({ client, query, format, signal, sizing = D
 
   let nextLimit = sizing.initial;
   let pending: Pending | null = signal.aborted ? null : fetchBatch(null, nextLimit);
+  let inNullPhase = false;
   while (pending !== null) {
     const rows = await pending.rows;
     const requested = pending.limit;
@@ -69,10 +72,17 @@ export async function* keysetBatches({ client, query, format, signal, sizing = D
         lastKey = row[0];
       }
     }
+    const last = rows[rows.length - 1];
     // Read ahead: the next batch is on its way from PostgreSQL while this one is formatted and
     // sent, so the database and Node work at the same time. Its size follows the previous
-    // batch's weight (this one's is not known yet). A short batch was the last one.
-    if (keys >= requested) pending = fetchBatch(String(lastKey), nextLimit);
+    // batch's weight (this one's is not known yet). A short batch ends its phase.
+    if (keys >= requested && last !== undefined) {
+      const at = last[last.length - 1];
+      pending = fetchBatch({ at: inNullPhase || at === null || at === undefined ? null : String(at), id: String(lastKey) }, nextLimit);
+    } else if (!inNullPhase) {
+      inNullPhase = true;
+      pending = fetchBatch({ at: null, id: "" }, nextLimit);
+    }
 
     let text = "";
     for (const row of rows) text += format(row);

@@ -1,3 +1,4 @@
+import { TOTAL_CHALLENGES_SQL } from "@/lib/plays/rows";
 import { csvRecord, stableJson, type Cell } from "./csv";
 
 /**
@@ -37,7 +38,8 @@ export const PROGRESS_COLUMNS: readonly Column[] = [
   text("mode", "p.mode"),
   text("status", "p.status::text"),
   integer("challenges_completed", "p.challenges_completed"),
-  integer("total_challenges", "p.total_challenges"),
+  // The play's length, else its track's: the same rule as the pages (lib/plays/rows.ts).
+  integer("total_challenges", TOTAL_CHALLENGES_SQL),
   integer("progress_percent", "p.progress_percent"),
   integer("attempts", "p.attempts"),
   integer("failed_attempts", "p.failed_attempts"),

@@ -1,6 +1,6 @@
 import { keysetBatches, type BatchSizing } from "./batches";
 import { challengeHeader, challengeRecord, chooseParamColumns, progressHeader, progressRecord } from "./columns";
-import type { ExportQuery } from "./params";
+import type { PlaySelection } from "@/lib/plays/filter";
 import { challengeBatchQuery, paramKeysQuery, progressBatchQuery } from "./query";
 import type { SqlClient } from "./sql-client";
 import { csvByteStream } from "./stream";
@@ -12,7 +12,7 @@ import { csvByteStream } from "./stream";
  *   MAX_PARAM_COLUMNS of them);
  * - challenges: one row per play × challenge, for exactly the plays the progress file lists with
  *   the same filter.
- * Rows come in participant_id order (then challenge_index).
+ * Rows come by last activity, newest first, then participant_id (then challenge_index).
  */
 
 export type ExportKind = "progress" | "challenges";
@@ -38,7 +38,7 @@ export interface OpenExportOptions {
 export async function openExport(
   client: SqlClient,
   kind: ExportKind,
-  { filter, bom }: ExportQuery,
+  { selection, bom }: { selection: PlaySelection; bom: boolean },
   options: OpenExportOptions = {},
 ): Promise<OpenedExport> {
   let header: string;
@@ -46,7 +46,7 @@ export async function openExport(
   let format: (row: readonly unknown[]) => string;
   let query: typeof progressBatchQuery;
   if (kind === "progress") {
-    const keyRows = await client.rows(paramKeysQuery(filter));
+    const keyRows = await client.rows(paramKeysQuery(selection));
     const { keys, omitted } = chooseParamColumns(keyRows.map((row) => String(row[0])));
     omittedParamKeys = omitted;
     header = progressHeader(keys);
@@ -63,7 +63,7 @@ export async function openExport(
       yield header;
       yield* keysetBatches({
         client,
-        query: (after, limit) => query(filter, after, limit),
+        query: (cursor, limit) => query(selection, cursor, limit),
         format,
         signal,
         sizing: options.sizing,

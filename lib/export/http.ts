@@ -1,4 +1,6 @@
 import { isDatabaseUnavailable } from "@/lib/db/errors";
+import { errorResponse, invalidParameter } from "@/lib/http/errors";
+import { filterFileName, selectionOf } from "@/lib/plays/filter";
 import { openExport, type ExportKind, type OpenedExport } from "./exports";
 import { parseExportQuery } from "./params";
 import { exportSqlClient } from "./sql-client";
@@ -6,40 +8,26 @@ import { exportSqlClient } from "./sql-client";
 /**
  * GET /api/export/{progress,challenges}.csv after authorization: the query string checked (400
  * naming the parameter), the first query run (503 if the database cannot answer), then the CSV
- * streamed as an attachment named after the file and today's date (UTC).
+ * streamed as an attachment whose name says what was filtered
+ * (`progress-track-<slug>-status-completed.csv`; `progress.csv` unfiltered).
  */
-
-const RETRY_AFTER_SECONDS = 30;
-
-const problem = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
-
-export function exportFilename(kind: ExportKind, now: Date = new Date()): string {
-  return `cairn-${kind}-${now.toISOString().slice(0, 10)}.csv`;
-}
 
 export async function exportResponse(request: Request, kind: ExportKind): Promise<Response> {
   const parsed = parseExportQuery(new URL(request.url).searchParams);
   if (!parsed.ok) {
-    return problem(400, { error: "invalid_parameter", parameter: parsed.parameter, message: parsed.message });
+    return errorResponse("export", invalidParameter(parsed.parameter, parsed.message));
   }
 
   let opened: OpenedExport;
   try {
-    opened = await openExport(exportSqlClient(), kind, parsed.query, {
+    const selection = await selectionOf(parsed.query.filter);
+    opened = await openExport(exportSqlClient(), kind, { selection, bom: parsed.query.bom }, {
       signal: request.signal,
       onError: (error) => logFailure(kind, "while streaming", error),
     });
   } catch (error) {
     logFailure(kind, "before streaming", error);
-    if (isDatabaseUnavailable(error)) {
-      return problem(
-        503,
-        { error: "unavailable", message: "the database cannot be reached right now; retry later" },
-        { "retry-after": String(RETRY_AFTER_SECONDS) },
-      );
-    }
-    return problem(500, { error: "export_failed", message: "the export could not be started" });
+    return errorResponse("export", error);
   }
 
   return new Response(opened.body, {
@@ -47,7 +35,7 @@ export async function exportResponse(request: Request, kind: ExportKind): Promis
     headers: {
       ...(opened.omittedParamKeys > 0 ? { "x-cairn-omitted-param-columns": String(opened.omittedParamKeys) } : {}),
       "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="${exportFilename(kind)}"`,
+      "content-disposition": `attachment; filename="${filterFileName(kind, parsed.query.filter)}"`,
       // Learners' names and emails: never kept by a shared cache or the browser's.
       "cache-control": "no-store",
       "x-content-type-options": "nosniff",

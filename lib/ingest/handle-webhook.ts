@@ -7,6 +7,7 @@ import {
   readLimitedNodeBody,
   readLimitedText,
 } from "@/lib/http/limited-body";
+import { TEST_DELIVERY_PREFIX } from "@/lib/webhooks/endpoint";
 import { activeSigningSecrets } from "@/lib/webhooks/secrets";
 import { countRefusal, type RefusedReason } from "@/lib/webhooks/refusals";
 import { verifyDelivery } from "@/lib/webhooks/verify";
@@ -18,8 +19,6 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const RETRY_AFTER_SECONDS = 30;
 /** A full server frees its body slots within a request's time: come back soon, not in 30 s. */
 export const BUSY_RETRY_AFTER_SECONDS = 5;
-/** svix-id prefix of the deliveries Cairn signs and sends itself (Settings → Webhook → test). */
-export const TEST_DELIVERY_PREFIX = "cairn_test_";
 
 /**
  * The endpoint, independent of transport: node:http (the production server, scripts/server.ts)

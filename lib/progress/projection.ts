@@ -7,8 +7,9 @@ import type { ChallengeEvent, PlayEvent } from "@/lib/instruqt/events";
  * count is over distinct deliveries.
  */
 
-export type PlayStatus = "started" | "in_progress" | "completed" | "stopped";
-export type ChallengeStatus = "not_started" | "in_progress" | "completed" | "skipped";
+// The statuses are the database's enums, named once in the generated client.
+import type { ChallengeStatus, PlayStatus } from "@/lib/generated/prisma/enums";
+export type { ChallengeStatus, PlayStatus };
 
 export interface StoredPlayEvent {
   svixId: string;

@@ -1,38 +1,16 @@
 /**
- * The URLs Cairn is reached at: publicly (what Instruqt must be given, what browsers use) and from
- * inside its own host (where it sends itself test events). Pure functions of configuration and
- * request headers, so they can be tested without a server.
+ * The origins Cairn answers to: from inside its own host (where it sends itself test events) and
+ * for the settings API's same-origin check. The public URL rules live with the webhook endpoint
+ * (lib/webhooks/endpoint.ts).
  */
 
-export const WEBHOOK_PATH = "/api/webhooks/instruqt";
+import { isPlainHost } from "@/lib/webhooks/endpoint";
 
 interface HeaderReader {
   get(name: string): string | null;
 }
 
-// A Host header is attacker-controlled: only a plain host[:port] is worth echoing back.
-const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/;
-
 const firstValue = (value: string | null) => value?.split(",")[0]?.trim() || null;
-
-/** The host the client addressed: a reverse proxy's X-Forwarded-Host first, else Host. */
-export function requestHost(headers: HeaderReader): string | null {
-  const host = firstValue(headers.get("x-forwarded-host")) ?? firstValue(headers.get("host"));
-  return host && HOST.test(host) ? host.toLowerCase() : null;
-}
-
-/** The public base URL: CAIRN_PUBLIC_URL when set, else what the request's headers say. */
-export function publicBaseUrl(publicUrl: string | undefined, headers: HeaderReader): { url: string; source: "configured" | "request" } | null {
-  if (publicUrl) return { url: publicUrl.replace(/\/+$/, ""), source: "configured" };
-  const host = requestHost(headers);
-  if (!host) return null;
-  const proto = firstValue(headers.get("x-forwarded-proto"));
-  return { url: `${proto === "https" ? "https" : "http"}://${host}`, source: "request" };
-}
-
-export function webhookEndpointUrl(baseUrl: string): string {
-  return `${baseUrl.replace(/\/+$/, "")}${WEBHOOK_PATH}`;
-}
 
 /**
  * This instance's own origin, for requests to itself. The port it listens on is always reachable
@@ -72,7 +50,7 @@ export function isSameOriginRequest(
   const proto = firstValue(headers.get("x-forwarded-proto"))?.toLowerCase() === "https" ? "https" : "http";
   const hosts = [firstValue(headers.get("host")), trustProxy ? firstValue(headers.get("x-forwarded-host")) : null];
   for (const host of hosts) {
-    if (!host || !HOST.test(host)) continue;
+    if (!host || !isPlainHost(host)) continue;
     try {
       allowed.add(new URL(`${proto}://${host}`).origin);
     } catch {

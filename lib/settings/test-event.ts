@@ -6,10 +6,11 @@ import { recordAudit } from "@/lib/audit/log";
 import type { Actor } from "@/lib/audit/actor";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { TEST_DELIVERY_PREFIX } from "@/lib/ingest/handle-webhook";
+import { TEST_DELIVERY_PREFIX } from "@/lib/webhooks/endpoint";
 import { eventTypes, examplePayload, type EventType } from "@/lib/instruqt/events";
 import { ActionError } from "./errors";
-import { selfOrigin, webhookEndpointUrl } from "./origins";
+import { webhookEndpointUrl } from "@/lib/webhooks/endpoint";
+import { selfOrigin } from "./origins";
 import { newestActiveSecret } from "./webhook-secrets";
 
 /**

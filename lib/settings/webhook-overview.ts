@@ -1,7 +1,7 @@
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { eventTypes } from "@/lib/instruqt/events";
-import { publicBaseUrl, webhookEndpointUrl } from "./origins";
+import { publicBaseUrl, webhookEndpointUrl } from "@/lib/webhooks/endpoint";
 import { listActiveSecrets, MAX_GRACE_HOURS, type SecretView } from "./webhook-secrets";
 import { testEventTargetUrl } from "./test-event";
 

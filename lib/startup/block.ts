@@ -1,4 +1,5 @@
-import { selfOrigin, webhookEndpointUrl } from "@/lib/settings/origins";
+import { selfOrigin } from "@/lib/settings/origins";
+import { webhookEndpointUrl } from "@/lib/webhooks/endpoint";
 
 /**
  * The block that closes the start-up log: what a first-time operator needs, in one place, after

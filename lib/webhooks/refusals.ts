@@ -1,18 +1,13 @@
 import { db } from "@/lib/db/client";
+import type { RefusedReason } from "./endpoint";
+
+export type { RefusedReason };
 
 /**
  * Counts of requests the webhook refused, per hour and reason. Counted in memory and written at
  * most once a second per instance, so a flood of forged requests costs a counter update, not a
  * row (or a write) per request. Counts lost in a crash are acceptable: they are diagnostics.
  */
-
-export type RefusedReason =
-  | "missing_headers"
-  | "stale_timestamp"
-  | "bad_signature"
-  | "no_secret_configured"
-  | "too_large"
-  | "bad_json";
 
 const FLUSH_DELAY_MS = 1_000;
 

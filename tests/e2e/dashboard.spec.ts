@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Page } from "@playwright/test";
-import { TEST_DELIVERY_PREFIX } from "../../lib/ingest/handle-webhook";
+import { TEST_DELIVERY_PREFIX } from "../../lib/webhooks/endpoint";
 import { PlayBuilder, type BuiltEvent } from "../support/events-factory";
 import { waitForProjectionAt } from "../support/projection";
 import { sendEvent } from "../support/webhooks";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { TEST_DELIVERY_PREFIX } from "@/lib/ingest/handle-webhook";
+import { TEST_DELIVERY_PREFIX } from "@/lib/webhooks/endpoint";
 import { sendRaw } from "../support/webhooks";
 import { deliverPayload, eventually } from "./dashboard-support";
 

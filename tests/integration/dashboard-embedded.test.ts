@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_DELIVERY_PREFIX } from "@/lib/ingest/handle-webhook";
+import { TEST_DELIVERY_PREFIX } from "@/lib/webhooks/endpoint";
 import { freePort, startApp, type AppServer } from "../support/app-server";
 import { PlayBuilder } from "../support/events-factory";
 import { signIn, withSession } from "../support/session";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { TEST_DELIVERY_PREFIX } from "@/lib/ingest/handle-webhook";
+import { TEST_DELIVERY_PREFIX } from "@/lib/webhooks/endpoint";
 import { formatTimestamp, PlayBuilder } from "../support/events-factory";
 import { deliver, deliverPayload } from "./dashboard-support";
 

@@ -18,7 +18,7 @@ process.env.DATABASE_URL = inject("databaseUrl");
 const baseUrl = inject("baseUrl");
 const databaseUrl = inject("databaseUrl");
 const { listPlays } = await import("@/lib/dashboard/plays");
-const { matchLearners } = await import("@/lib/dashboard/play-filters");
+const { matchLearners } = await import("@/lib/plays/filter");
 const { db } = await import("@/lib/db/client");
 
 const TRACK_A = "dln_track_a";
@@ -110,13 +110,13 @@ describe("learner search", () => {
 describe("filters", () => {
   it("by track, status, invite and activity window", async () => {
     expect(ids(await search("dln_u", { trackId: TRACK_A }))).toEqual(["dln_p1", "dln_p3", "dln_p4"]);
-    expect(ids(await search("dln_u", { status: "stopped" }))).toEqual(["dln_p3"]);
+    expect(ids(await search("dln_u", { statuses: ["stopped"] }))).toEqual(["dln_p3"]);
     expect(ids(await search("dln_u", { inviteId: "dln_inv" }))).toEqual(["dln_p4", "dln_p5"]);
     expect(ids(await search("dln_u", { window: { start: new Date("2024-06-02T00:00:00Z") } }))).toEqual(["dln_p2", "dln_p5"]);
     expect(
       ids(await search("dln_u", { window: { start: new Date("2024-06-02T00:00:00Z"), end: new Date("2024-06-03T00:00:00Z") } })),
     ).toEqual(["dln_p2"]);
-    expect((await search("dln_u", { trackId: TRACK_B, status: "completed" })).total).toBe(0);
+    expect((await search("dln_u", { trackId: TRACK_B, statuses: ["completed"] })).total).toBe(0);
   });
 });
 

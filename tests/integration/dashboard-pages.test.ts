@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { TEST_DELIVERY_PREFIX } from "@/lib/ingest/handle-webhook";
+import { TEST_DELIVERY_PREFIX } from "@/lib/webhooks/endpoint";
 import { startApp, type AppServer } from "../support/app-server";
 import { createDatabase, dropDatabase } from "../support/database";
 import { PlayBuilder } from "../support/events-factory";
@@ -123,16 +123,19 @@ describe("what the pages show", () => {
     expect(body).toContain("1–1 of 1 play");
     expect(hrefs(html)).toContain(`/api/export/progress.csv?track=${SLUG}&invite=dpg_inv&status=in_progress&from=2024-01-01`);
     expect(hrefs(html)).toContain(`/api/export/challenges.csv?track=${SLUG}&invite=dpg_inv&status=in_progress&from=2024-01-01`);
+    // Every filter of the page applies to its downloads (and the funnel JSON): no caveat needed.
     const withMode = await page(admin, `/tracks/${SLUG}?mode=platform&param=cohort&value=x`);
-    expect(text(withMode.html)).toContain("not mode or custom parameters");
+    expect(hrefs(withMode.html)).toContain(`/api/export/progress.csv?track=${SLUG}&mode=platform&param=cohort&value=x`);
+    expect(hrefs(withMode.html)).toContain(`/api/tracks/${SLUG}/funnel?mode=platform&param=cohort&value=x`);
+    expect(text(withMode.html)).not.toContain("Downloads apply");
   });
 
   it("learners: search finds the play and the CSV links carry the filters", async () => {
     const { status, html } = await page(admin, `/learners?q=${encodeURIComponent("dpg user")}&status=in_progress&to=2030-01-01`);
     expect(status).toBe(200);
     expect(html).toContain('data-participant="dpg_p1"');
-    expect(hrefs(html)).toContain("/api/export/progress.csv?status=in_progress&to=2030-01-01");
-    expect(text(html)).toContain("Downloads apply the filters, not the search.");
+    expect(hrefs(html)).toContain("/api/export/progress.csv?status=in_progress&to=2030-01-01&q=dpg+user");
+    expect(text(html)).not.toContain("Downloads apply");
     const none = await page(admin, "/learners?q=dpg-matches-nobody");
     expect(text(none.html)).toContain("No play matches these filters");
   });
@@ -192,8 +195,10 @@ describe("bad query strings fall back to defaults", () => {
   });
 
   it("for a window that ends before it starts, pages past the end and repeated parameters", async () => {
+    // The same rule as the CSV export's 400: the window is refused, naming from, and left out.
     const reversed = await page(admin, "/learners?from=2024-03-02&to=2024-03-01&q=dpg");
-    expect(ignoredNames(reversed.html)).toEqual(["to"]);
+    expect(ignoredNames(reversed.html)).toEqual(["from"]);
+    expect(text(reversed.html)).toContain("from: must not be after to");
     expect(reversed.html).toContain('data-participant="dpg_p1"');
     const beyond = await page(admin, "/learners?q=dpg&page=9999");
     expect(beyond.status).toBe(200);

@@ -148,6 +148,9 @@ describe("trackFunnel", () => {
       skipped: 0,
       dropOff: 0,
       dropOffRate: 0,
+      // P4 (started only, long ago: inactive) gave up at its frontier, the first challenge.
+      working: 0,
+      gaveUp: 1,
       attempts: 11,
       failedAttempts: 7,
       playsWithFailures: 2,
@@ -163,6 +166,9 @@ describe("trackFunnel", () => {
       skipped: 1,
       dropOff: 2,
       dropOffRate: 2 / 3,
+      // P2 (inactive), P3 (stopped) and P5 (skipped it: its first challenge not completed).
+      working: 0,
+      gaveUp: 3,
       attempts: 4,
       failedAttempts: 3,
       playsWithFailures: 2,

@@ -29,7 +29,8 @@ let fake: FakeInstruqt;
 let lib: Lib;
 let projector: import("@/lib/progress/worker").ProjectionWorker;
 const workers: import("@/lib/enrichment/worker").EnrichmentWorker[] = [];
-const admin = { id: "admin-1", email: "admin@cairn.test" };
+// The one Actor type (lib/audit/actor.ts): the audit log records the label.
+const admin = { id: "admin-1", label: "admin@cairn.test" };
 
 const uid = () => randomUUID().slice(0, 8);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -536,7 +537,7 @@ describe("purge", () => {
     expect((await lib.settings.loadEnrichmentSettings()).enabled).toBe(false);
     const [entry] = await sql<{ action: string; actor_email: string; details: Record<string, unknown> }>(
       "SELECT action, actor_email, details FROM audit_log WHERE action = 'enrichment.purge' ORDER BY id DESC LIMIT 1");
-    expect(entry).toMatchObject({ actor_email: admin.email, details: { learnersCleared: result.learnersCleared, jobsCancelled: result.jobsCancelled } });
+    expect(entry).toMatchObject({ actor_email: admin.label, details: { learnersCleared: result.learnersCleared, jobsCancelled: result.jobsCancelled } });
 
     // New learners keep arriving; nothing is asked of Instruqt until enrichment is turned back on.
     const requests = fake.requests.length;

@@ -126,22 +126,23 @@ function basicPlays(): BuiltEvent[] {
 }
 
 const EXPECTED_PROGRESS = [
+  // Newest activity first; a play without a challenge event takes its track's length, as the pages do.
   "participant_id,user_id,first_name,last_name,email,track_id,track_slug,invite_id,mode,status,challenges_completed,total_challenges,progress_percent,attempts,failed_attempts,skipped_challenges,started_at,completed_at,last_activity_at,time_spent_seconds,custom_parameters,param_cohort,param_crm_id,param_lms_user",
-  'expc_p1,expc_u1,Ada,Lovelace,ada@example.com,trk_expc_a,export-basics,expc_inv1,platform,completed,3,3,100,4,1,0,2024-03-01T09:00:00.000Z,2024-03-01T09:07:30.000Z,2024-03-01T09:07:30.000Z,450,"{""cohort"":""spring-2024"",""lms_user"":""42""}",spring-2024,,42',
-  "expc_p2,expc_u2,,,,trk_expc_a,export-basics,,embed,in_progress,0,3,0,2,2,2,2024-03-01T10:00:00.000Z,,2024-03-01T10:03:10.000Z,190,,,,",
+  "expc_p4,expc_u4,,,,trk_expc_a,export-basics,,platform,started,0,3,,0,0,0,2024-03-01T12:00:00.000Z,,2024-03-01T12:00:00.000Z,0,,,,",
   'expc_p3,expc_u3,Grace,Hopper,grace@example.com,trk_expc_a,export-basics,expc_inv1,ci,stopped,0,3,0,0,0,0,2024-03-01T11:00:00.000Z,,2024-03-01T11:05:20.000Z,380,"{""cohort"":""fall-2024"",""crm_id"":""0031""}",fall-2024,0031,',
-  "expc_p4,expc_u4,,,,trk_expc_a,export-basics,,platform,started,0,,,0,0,0,2024-03-01T12:00:00.000Z,,2024-03-01T12:00:00.000Z,0,,,,",
+  "expc_p2,expc_u2,,,,trk_expc_a,export-basics,,embed,in_progress,0,3,0,2,2,2,2024-03-01T10:00:00.000Z,,2024-03-01T10:03:10.000Z,190,,,,",
+  'expc_p1,expc_u1,Ada,Lovelace,ada@example.com,trk_expc_a,export-basics,expc_inv1,platform,completed,3,3,100,4,1,0,2024-03-01T09:00:00.000Z,2024-03-01T09:07:30.000Z,2024-03-01T09:07:30.000Z,450,"{""cohort"":""spring-2024"",""lms_user"":""42""}",spring-2024,,42',
 ].map((line) => `${line}\r\n`).join("");
 
 const EXPECTED_CHALLENGES = [
   "participant_id,user_id,track_id,track_slug,challenge_id,challenge_index,status,started_at,completed_at,last_activity_at,attempts,failed_attempts,skipped,seconds_in_challenge",
-  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch1,0,completed,2024-03-01T09:00:10.000Z,2024-03-01T09:02:00.000Z,2024-03-01T09:02:01.000Z,2,1,false,110",
-  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch2,1,completed,2024-03-01T09:02:30.000Z,2024-03-01T09:04:30.000Z,2024-03-01T09:04:31.000Z,1,0,false,120",
-  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch3,2,completed,2024-03-01T09:05:00.000Z,2024-03-01T09:07:00.000Z,2024-03-01T09:07:01.000Z,1,0,false,120",
+  "expc_p3,expc_u3,trk_expc_a,export-basics,expc_ch1,0,in_progress,2024-03-01T11:00:20.000Z,,2024-03-01T11:00:20.000Z,0,0,false,0",
   "expc_p2,expc_u2,trk_expc_a,export-basics,expc_ch1,0,skipped,2024-03-01T10:00:05.000Z,,2024-03-01T10:00:35.000Z,1,1,true,30",
   "expc_p2,expc_u2,trk_expc_a,export-basics,,1,skipped,,,,0,0,true,",
   "expc_p2,expc_u2,trk_expc_a,export-basics,expc_ch3,2,in_progress,2024-03-01T10:01:10.000Z,,2024-03-01T10:03:10.000Z,1,1,false,120",
-  "expc_p3,expc_u3,trk_expc_a,export-basics,expc_ch1,0,in_progress,2024-03-01T11:00:20.000Z,,2024-03-01T11:00:20.000Z,0,0,false,0",
+  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch1,0,completed,2024-03-01T09:00:10.000Z,2024-03-01T09:02:00.000Z,2024-03-01T09:02:01.000Z,2,1,false,110",
+  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch2,1,completed,2024-03-01T09:02:30.000Z,2024-03-01T09:04:30.000Z,2024-03-01T09:04:31.000Z,1,0,false,120",
+  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch3,2,completed,2024-03-01T09:05:00.000Z,2024-03-01T09:07:00.000Z,2024-03-01T09:07:01.000Z,1,0,false,120",
 ].map((line) => `${line}\r\n`).join("");
 
 // Text chosen to break naive CSV and to trigger spreadsheet formulas.
@@ -197,14 +198,12 @@ beforeAll(async () => {
   await deliver(crowded.trackStarted().build(), 11);
 });
 
-const today = () => new Date().toISOString().slice(0, 10);
-
 describe("GET /api/export/progress.csv", () => {
   it("writes one row per play, exactly as expected", async () => {
     const response = await session(`${baseUrl}/api/export/progress.csv?track=trk_expc_a`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(response.headers.get("content-disposition")).toBe(`attachment; filename="cairn-progress-${today()}.csv"`);
+    expect(response.headers.get("content-disposition")).toBe('attachment; filename="progress-track-trk_expc_a.csv"');
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(await response.text()).toBe(EXPECTED_PROGRESS);
   });
@@ -259,7 +258,7 @@ describe("GET /api/export/challenges.csv", () => {
     const response = await session(`${baseUrl}/api/export/challenges.csv?track=trk_expc_a`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(response.headers.get("content-disposition")).toBe(`attachment; filename="cairn-challenges-${today()}.csv"`);
+    expect(response.headers.get("content-disposition")).toBe('attachment; filename="challenges-track-trk_expc_a.csv"');
     expect(await response.text()).toBe(EXPECTED_CHALLENGES);
   });
 

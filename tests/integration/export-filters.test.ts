@@ -87,54 +87,65 @@ async function participants(file: "progress" | "challenges", query: string): Pro
 
 const unique = (ids: string[]) => [...new Set(ids)];
 
+/** Ids in download order: last activity newest first (each play's end), then participant id. */
+const newestFirst = (ids: string[]) => {
+  const end = (id: string) => Date.parse(PLAYS.find((p) => p.id === id)!.end);
+  return [...ids].sort((a, b) => end(b) - end(a) || (a < b ? -1 : a > b ? 1 : 0));
+};
+
 describe("filters", () => {
   it("the projection gives each play the status its events mean", async () => {
     for (const status of ["started", "in_progress", "completed", "stopped"]) {
       expect(await participants("progress", `track=filters-one&status=${status}`)).toEqual(
-        PLAYS.filter((p) => p.track === 1 && p.status === status).map((p) => p.id),
+        newestFirst(PLAYS.filter((p) => p.track === 1 && p.status === status).map((p) => p.id)),
       );
     }
   });
 
+  it("downloads are sorted by last activity, newest first, then participant id", async () => {
+    expect(await participants("progress", "track=filters-one")).toEqual(["expf_p4", "expf_p3", "expf_p2", "expf_p1"]);
+    expect(await participants("progress", "user=expf_ua")).toEqual(["expf_p3", "expf_p5", "expf_p1"]);
+  });
+
   it("track, by id or slug", async () => {
-    expect(await participants("progress", "track=trk_expf_1")).toEqual(["expf_p1", "expf_p2", "expf_p3", "expf_p4"]);
-    expect(await participants("progress", "track=filters-one")).toEqual(["expf_p1", "expf_p2", "expf_p3", "expf_p4"]);
-    expect(await participants("progress", "track=filters-two")).toEqual(["expf_p5"]);
+    expect(await participants("progress", "track=trk_expf_1")).toEqual(newestFirst(["expf_p1", "expf_p2", "expf_p3", "expf_p4"]));
+    expect(await participants("progress", "track=filters-one")).toEqual(newestFirst(["expf_p1", "expf_p2", "expf_p3", "expf_p4"]));
+    expect(await participants("progress", "track=filters-two")).toEqual(newestFirst(["expf_p5"]));
   });
 
   it("invite", async () => {
-    expect(await participants("progress", "invite=expf_inv_a")).toEqual(["expf_p1", "expf_p4", "expf_p5"]);
-    expect(await participants("progress", "invite=expf_inv_b")).toEqual(["expf_p2"]);
+    expect(await participants("progress", "invite=expf_inv_a")).toEqual(newestFirst(["expf_p1", "expf_p4", "expf_p5"]));
+    expect(await participants("progress", "invite=expf_inv_b")).toEqual(newestFirst(["expf_p2"]));
   });
 
   it("user", async () => {
-    expect(await participants("progress", "user=expf_ua")).toEqual(["expf_p1", "expf_p3", "expf_p5"]);
+    expect(await participants("progress", "user=expf_ua")).toEqual(newestFirst(["expf_p1", "expf_p3", "expf_p5"]));
     expect(await participants("progress", "user=expf_nobody")).toEqual([]);
   });
 
   it("status, one or several", async () => {
-    expect(await participants("progress", "track=filters-one&status=completed,stopped")).toEqual(["expf_p1", "expf_p3"]);
-    expect(await participants("progress", "track=filters-one&status=started&status=in_progress")).toEqual(["expf_p2", "expf_p4"]);
-    expect(await participants("progress", "user=expf_ua&status=completed")).toEqual(["expf_p1", "expf_p5"]);
+    expect(await participants("progress", "track=filters-one&status=completed,stopped")).toEqual(newestFirst(["expf_p1", "expf_p3"]));
+    expect(await participants("progress", "track=filters-one&status=started&status=in_progress")).toEqual(newestFirst(["expf_p2", "expf_p4"]));
+    expect(await participants("progress", "user=expf_ua&status=completed")).toEqual(newestFirst(["expf_p1", "expf_p5"]));
   });
 
   it("from and to select plays whose activity overlaps the window, inclusive; a date-only to covers its whole day", async () => {
     const q = (window: string) => participants("progress", `track=filters-one&${window}`);
-    expect(await q("from=2024-04-02T10:00:00Z")).toEqual(["expf_p2", "expf_p3", "expf_p4"]);
-    expect(await q("from=2024-04-02T10:00:00.001Z")).toEqual(["expf_p3", "expf_p4"]);
-    expect(await q("to=2024-04-02T10:00:00Z")).toEqual(["expf_p1", "expf_p2"]);
+    expect(await q("from=2024-04-02T10:00:00Z")).toEqual(newestFirst(["expf_p2", "expf_p3", "expf_p4"]));
+    expect(await q("from=2024-04-02T10:00:00.001Z")).toEqual(newestFirst(["expf_p3", "expf_p4"]));
+    expect(await q("to=2024-04-02T10:00:00Z")).toEqual(newestFirst(["expf_p1", "expf_p2"]));
     // p4 ran from 23:50 on the 3rd to midnight: it was active on the 3rd.
-    expect(await q("to=2024-04-03")).toEqual(["expf_p1", "expf_p2", "expf_p3", "expf_p4"]);
-    expect(await q("to=2024-04-03T23:49:59Z")).toEqual(["expf_p1", "expf_p2"]); // p3 began at 23:49:59.5
-    expect(await q("from=2024-04-02&to=2024-04-03")).toEqual(["expf_p2", "expf_p3", "expf_p4"]);
-    expect(await q("from=2024-04-04")).toEqual(["expf_p4"]);
+    expect(await q("to=2024-04-03")).toEqual(newestFirst(["expf_p1", "expf_p2", "expf_p3", "expf_p4"]));
+    expect(await q("to=2024-04-03T23:49:59Z")).toEqual(newestFirst(["expf_p1", "expf_p2"])); // p3 began at 23:49:59.5
+    expect(await q("from=2024-04-02&to=2024-04-03")).toEqual(newestFirst(["expf_p2", "expf_p3", "expf_p4"]));
+    expect(await q("from=2024-04-04")).toEqual(newestFirst(["expf_p4"]));
     // The same instants written with an offset.
-    expect(await q("from=2024-04-02T12:00:00%2B02:00&to=2024-04-02T06:00:00-04:00")).toEqual(["expf_p2"]);
+    expect(await q("from=2024-04-02T12:00:00%2B02:00&to=2024-04-02T06:00:00-04:00")).toEqual(newestFirst(["expf_p2"]));
   });
 
   it("filters combine (AND)", async () => {
-    expect(await participants("progress", "invite=expf_inv_a&track=filters-one&from=2024-04-02")).toEqual(["expf_p4"]);
-    expect(await participants("progress", "user=expf_ua&invite=expf_inv_a&status=completed&to=2024-04-01")).toEqual(["expf_p1"]);
+    expect(await participants("progress", "invite=expf_inv_a&track=filters-one&from=2024-04-02")).toEqual(newestFirst(["expf_p4"]));
+    expect(await participants("progress", "user=expf_ua&invite=expf_inv_a&status=completed&to=2024-04-01")).toEqual(newestFirst(["expf_p1"]));
   });
 
   it("challenges.csv lists the challenges of exactly the plays progress.csv lists", async () => {
@@ -143,7 +154,7 @@ describe("filters", () => {
       const withChallenges = PLAYS.filter((p) => p.status !== "started").map((p) => p.id);
       expect(unique(await participants("challenges", query))).toEqual(plays.filter((id) => withChallenges.includes(id)));
     }
-    expect(await participants("challenges", "user=expf_ua&track=filters-one")).toEqual(["expf_p1", "expf_p1", "expf_p3"]);
+    expect(await participants("challenges", "user=expf_ua&track=filters-one")).toEqual(newestFirst(["expf_p1", "expf_p1", "expf_p3"]));
   });
 });
 
@@ -154,7 +165,8 @@ describe("bad parameters", () => {
     ["from=last-week", "from"],
     ["to=2024-02-30", "to"],
     ["from=2024-04-03&to=2024-04-02", "from"],
-    ["from=2024-04-02T10:00:00", "from"],
+    ["value=x", "value"],
+    ["q=" + "x".repeat(257), "q"],
     ["bom=yes", "bom"],
     ["track=a&track=b", "track"],
     ["stauts=completed", "stauts"],

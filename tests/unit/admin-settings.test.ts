@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { describeAuditEntry } from "@/lib/audit/describe";
 import { AuditLeakError, recordAudit } from "@/lib/audit/log";
-import { isSameOriginRequest, publicBaseUrl, requestHost, selfOrigin, webhookEndpointUrl } from "@/lib/settings/origins";
+import { isSameOriginRequest, selfOrigin } from "@/lib/settings/origins";
+import { endpointForRequest, publicBaseUrl, requestHost, webhookEndpointUrl } from "@/lib/webhooks/endpoint";
 
 const headers = (values: Record<string, string>) => new Headers(values);
 
@@ -37,6 +38,21 @@ describe("the public and internal URLs", () => {
       source: "request",
     });
     expect(webhookEndpointUrl("https://cairn.org/")).toBe("https://cairn.org/api/webhooks/instruqt");
+  });
+
+  it("without X-Forwarded-Proto: http for a loopback host, https for any other", () => {
+    expect(publicBaseUrl(undefined, headers({ host: "127.0.0.1:3000" }))?.url).toBe("http://127.0.0.1:3000");
+    expect(publicBaseUrl(undefined, headers({ host: "[::1]:3000" }))?.url).toBe("http://[::1]:3000");
+    expect(publicBaseUrl(undefined, headers({ host: "cairn.example.org" }))?.url).toBe("https://cairn.example.org");
+    expect(publicBaseUrl(undefined, headers({ host: "cairn.example.org", "x-forwarded-proto": "http" }))?.url).toBe("http://cairn.example.org");
+    // An unusable proto is not echoed either.
+    expect(publicBaseUrl(undefined, headers({ host: "cairn.example.org", "x-forwarded-proto": "javascript" }))?.url).toBe("https://cairn.example.org");
+  });
+
+  it("pages show the same endpoint as settings, and a placeholder for a Host they cannot trust", () => {
+    expect(endpointForRequest(undefined, headers({ host: "cairn.example.org" }))).toBe("https://cairn.example.org/api/webhooks/instruqt");
+    expect(endpointForRequest(undefined, headers({ host: "evil.example/<script>" }))).toBe("https://HOST/api/webhooks/instruqt");
+    expect(endpointForRequest("https://c.example/", headers({}))).toBe("https://c.example/api/webhooks/instruqt");
   });
 
   it("does not echo a Host header that is not a plain host", () => {

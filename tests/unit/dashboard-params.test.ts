@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { challengePositions } from "@/lib/dashboard/challenge-positions";
-import { exportHref, parseLearnersParams, parseTrackPageParams, trackPageFilters } from "@/lib/dashboard/page-params";
+import { exportHref, parseLearnersParams, parseTrackPageParams } from "@/lib/dashboard/page-params";
 import { queryString } from "@/lib/dashboard/query-params";
 import { activityWindow, isIsoInstant, windowEnd, windowStart } from "@/lib/dashboard/time-window";
 
@@ -35,7 +35,7 @@ describe("activity window bounds", () => {
 
 describe("page parameters", () => {
   it("takes valid values as given", () => {
-    const { values, ignored } = parseLearnersParams({
+    const params = parseLearnersParams({
       q: " grace ",
       track: "intro",
       invite: "inv1",
@@ -46,63 +46,56 @@ describe("page parameters", () => {
       dir: "asc",
       page: "3",
     });
-    expect(ignored).toEqual([]);
-    expect(values).toEqual({
-      q: "grace",
-      track: "intro",
-      invite: "inv1",
-      status: "completed",
-      from: "2024-03-01",
-      to: "2024-03-31",
+    expect(params).toEqual({
+      filter: { q: "grace", track: "intro", invite: "inv1", statuses: ["completed"], from: "2024-03-01", to: "2024-03-31" },
       sort: "progress",
       dir: "asc",
       page: 3,
+      problems: [],
     });
   });
 
-  it("replaces each bad value with its default and names it", () => {
-    const { values, ignored } = parseLearnersParams({
+  it("leaves out each bad value and says which and why", () => {
+    const params = parseLearnersParams({
       status: "finished",
       from: "2024-02-30",
       sort: "name; DROP TABLE participant",
       dir: "up",
       page: "0",
-      q: "x".repeat(201),
+      q: "x".repeat(257),
     });
-    expect(ignored.sort()).toEqual(["dir", "from", "page", "q", "sort", "status"]);
-    expect(values).toMatchObject({ status: undefined, from: undefined, sort: "activity", dir: "desc", page: 1, q: undefined });
+    expect(params.problems.map((p) => p.parameter).sort()).toEqual(["dir", "from", "page", "q", "sort", "status"]);
+    expect(params.problems.find((p) => p.parameter === "status")?.message).toMatch(/"finished" is not a play status/);
+    expect(params).toMatchObject({ filter: {}, sort: "activity", dir: "desc", page: 1 });
   });
 
-  it("treats empty values as absent and takes the first of repeated ones", () => {
-    const { values, ignored } = parseLearnersParams({ q: "", status: ["stopped", "completed"], page: ["2", "x"] });
-    expect(ignored).toEqual([]);
-    expect(values).toMatchObject({ q: undefined, status: "stopped", page: 2 });
+  it("treats empty values as absent; a repeated status means either", () => {
+    const params = parseLearnersParams({ q: "", status: ["stopped", "completed"], page: ["2", "x"] });
+    expect(params.problems).toEqual([]);
+    expect(params).toMatchObject({ filter: { statuses: ["stopped", "completed"] }, page: 2 });
   });
 
   it("rejects pages that are not positive whole numbers", () => {
     for (const page of ["-1", "1.5", "1e3", "abc", "99999999"]) {
-      expect(parseLearnersParams({ page }).ignored, page).toEqual(["page"]);
+      expect(parseLearnersParams({ page }).problems.map((p) => p.parameter), page).toEqual(["page"]);
     }
   });
 
-  it("drops the end of a window that ends before it starts", () => {
-    const { values, ignored } = parseLearnersParams({ from: "2024-03-02", to: "2024-03-01" });
-    expect(ignored).toEqual(["to"]);
-    expect(values).toMatchObject({ from: "2024-03-02", to: undefined });
+  it("refuses a window that ends before it starts, naming from", () => {
+    const params = parseLearnersParams({ from: "2024-03-02", to: "2024-03-01" });
+    expect(params.problems.map((p) => p.parameter)).toEqual(["from"]);
+    expect(params.filter).toEqual({});
     // The same day as from and to is one whole day, not an empty window.
-    expect(parseLearnersParams({ from: "2024-03-01", to: "2024-03-01" }).ignored).toEqual([]);
+    expect(parseLearnersParams({ from: "2024-03-01", to: "2024-03-01" }).problems).toEqual([]);
   });
 
-  it("turns the track page's parameters into play filters", () => {
-    const { values, ignored } = parseTrackPageParams({ invite: "inv", mode: "embed", param: "cohort", value: "a", from: "2024-03-01" });
-    expect(ignored).toEqual([]);
-    expect(trackPageFilters(values)).toEqual({
-      inviteId: "inv",
-      mode: "embed",
-      customParameter: { key: "cohort", value: "a" },
-      window: { start: new Date("2024-03-01T00:00:00Z") },
-    });
-    expect(parseTrackPageParams({ value: "a" }).ignored).toEqual(["value"]);
+  it("reads the track page's parameters, and a value needs its parameter", () => {
+    const params = parseTrackPageParams({ invite: "inv", mode: "embed", param: "cohort", value: "a", from: "2024-03-01" });
+    expect(params.problems).toEqual([]);
+    expect(params.filter).toEqual({ invite: "inv", mode: "embed", param: "cohort", value: "a", from: "2024-03-01" });
+    expect(parseTrackPageParams({ value: "a" }).problems.map((p) => p.parameter)).toEqual(["value"]);
+    // The track comes from the path on this page.
+    expect(parseTrackPageParams({ track: "other" }).filter).toEqual({});
   });
 });
 
@@ -113,10 +106,13 @@ describe("links", () => {
     expect(queryString({})).toBe("");
   });
 
-  it("to the CSV export use its parameter names", () => {
-    expect(exportHref("progress", { track: "intro", status: "completed", from: "2024-03-01", to: "2024-03-31" })).toBe(
+  it("to the CSV export carry every filter under the pages' names", () => {
+    expect(exportHref("progress", { track: "intro", statuses: ["completed"], from: "2024-03-01", to: "2024-03-31" })).toBe(
       "/api/export/progress.csv?track=intro&status=completed&from=2024-03-01&to=2024-03-31",
     );
+    expect(
+      exportHref("progress", { track: "intro", statuses: ["completed", "stopped"], user: "u", mode: "embed", param: "cohort", value: "a", q: "grace" }),
+    ).toBe("/api/export/progress.csv?track=intro&status=completed%2Cstopped&user=u&mode=embed&param=cohort&value=a&q=grace");
     expect(exportHref("challenges", { invite: "a b&c" })).toBe("/api/export/challenges.csv?invite=a+b%26c");
     expect(exportHref("progress", {})).toBe("/api/export/progress.csv");
   });

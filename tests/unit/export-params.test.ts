@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseExportQuery } from "@/lib/export/params";
+import { activityWindowOf, filterFileName } from "@/lib/plays/filter";
 
 const parse = (query: string) => parseExportQuery(new URLSearchParams(query));
 
@@ -30,7 +31,7 @@ describe("parseExportQuery", () => {
         user: "u_1",
         statuses: ["completed"],
         from: "2024-03-01T09:00:00Z",
-        to: { at: "2024-03-02T10:30:00.5+01:00", inclusive: true },
+        to: "2024-03-02T10:30:00.5+01:00",
       },
       bom: true,
     });
@@ -42,12 +43,20 @@ describe("parseExportQuery", () => {
     expect(ok("status=stopped,stopped").filter.statuses).toEqual(["stopped"]);
   });
 
+  it("reads the pages' filters too: mode, a custom parameter, a search", () => {
+    expect(ok("mode=embed&param=cohort&value=a&q=grace").filter).toEqual({ mode: "embed", param: "cohort", value: "a", q: "grace" });
+    expect(ok("param=cohort").filter).toEqual({ param: "cohort" });
+  });
+
   it("a date-only from starts that day, a date-only to includes that whole day (UTC)", () => {
-    expect(ok("from=2024-03-01&to=2024-03-31").filter).toEqual({
-      from: "2024-03-01T00:00:00Z",
-      to: { at: "2024-04-01T00:00:00.000Z", inclusive: false },
+    expect(activityWindowOf(ok("from=2024-03-01&to=2024-03-31").filter)).toEqual({
+      start: new Date("2024-03-01T00:00:00Z"),
+      end: new Date("2024-04-01T00:00:00Z"),
+      endInclusive: false,
     });
-    expect(ok("from=2024-03-01&to=2024-03-01").filter.to).toEqual({ at: "2024-03-02T00:00:00.000Z", inclusive: false });
+    expect(activityWindowOf(ok("from=2024-03-01&to=2024-03-01").filter)?.end).toEqual(new Date("2024-03-02T00:00:00Z"));
+    // A date-time without a zone is UTC, as on the pages.
+    expect(activityWindowOf(ok("from=2024-03-01T09:00:00").filter)).toEqual({ start: new Date("2024-03-01T09:00:00Z") });
   });
 
   it("empty values mean no filter", () => {
@@ -68,7 +77,8 @@ describe("parseExportQuery", () => {
     ["status=COMPLETED", "status", /not a play status/],
     ["from=yesterday", "from", /ISO 8601/],
     ["from=2024-02-30", "from", /ISO 8601/],
-    ["from=2024-03-01T09:00:00", "from", /with a zone/],
+    ["value=a", "value", /needs param/],
+    ["mode=" + "m".repeat(257), "mode", /at most 256/],
     ["to=2024-13-01T00:00:00Z", "to", /ISO 8601/],
     ["to=1709283600", "to", /ISO 8601/],
     ["from=2024-03-02&to=2024-03-01T23:59:59Z", "from", /must not be after to/],
@@ -86,9 +96,21 @@ describe("parseExportQuery", () => {
   });
 
   it("from equal to to is a valid (one-instant) window", () => {
-    expect(ok("from=2024-03-01T09:00:00Z&to=2024-03-01T10:00:00%2B01:00").filter.to).toEqual({
-      at: "2024-03-01T10:00:00+01:00",
-      inclusive: true,
-    });
+    const filter = ok("from=2024-03-01T09:00:00Z&to=2024-03-01T10:00:00%2B01:00").filter;
+    expect(activityWindowOf(filter)).toEqual({ start: new Date("2024-03-01T09:00:00Z"), end: new Date("2024-03-01T09:00:00Z"), endInclusive: true });
+  });
+});
+
+describe("the download's file name", () => {
+  it("says what was filtered, in safe characters only", () => {
+    expect(filterFileName("progress", {})).toBe("progress.csv");
+    expect(filterFileName("progress", { track: "intro-to-k8s", statuses: ["completed"] })).toBe("progress-track-intro-to-k8s-status-completed.csv");
+    expect(filterFileName("challenges", { statuses: ["completed", "stopped"], from: "2024-03-01T09:00:00+01:00" })).toBe(
+      "challenges-status-completed-stopped-from-2024-03-01T09-00-00-01-00.csv",
+    );
+    const hostile = filterFileName("progress", { q: '../"; rm -rf /\r\n', invite: "ünïcödé" });
+    expect(hostile).toMatch(/^[A-Za-z0-9._-]+$/);
+    expect(hostile).toBe("progress-invite-unicode-q-rm-rf.csv");
+    expect(filterFileName("progress", { q: "x".repeat(500) }).length).toBeLessThanOrEqual(204);
   });
 });

@@ -1,31 +1,37 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { keysetBatches, nextBatchSize, type BatchSizing } from "@/lib/export/batches";
+import type { ExportCursor } from "@/lib/export/query";
 import type { SqlClient } from "@/lib/export/sql-client";
 import { csvByteStream } from "@/lib/export/stream";
 
 /**
- * A fake database of `keys` sorted ids, each with `perKey` rows, answering keyset batches the way
- * the real queries do: rows whose key is after `after`, for at most `limit` keys. It records every
- * query, and can be made to fail or to hold a query until released.
+ * A fake database of `keys` sorted ids with a last activity, then `nullKeys` ids without one, each
+ * with `perKey` rows, answering keyset batches the way the real queries do: rows after the cursor
+ * within its phase (last column: the activity, null in the second phase), for at most `limit`
+ * keys. It records every query, and can be made to fail or to hold a query until released.
  */
-function fakeDatabase(keys: number, perKey = 1) {
+function fakeDatabase(keys: number, perKey = 1, nullKeys = 0) {
   const ids = Array.from({ length: keys }, (_, i) => `p${String(i).padStart(6, "0")}`);
-  const queries: { after: string | null; limit: number }[] = [];
+  const nullIds = Array.from({ length: nullKeys }, (_, i) => `q${String(i).padStart(6, "0")}`);
+  const queries: { after: string | null; phase: "active" | "null"; limit: number }[] = [];
   let failOn: number | null = null;
   const client: SqlClient = {
     async rows({ values }) {
-      const [after, limit] = values as [string | null, number];
-      queries.push({ after, limit });
+      const [cursor, limit] = values as [ExportCursor | null, number];
+      const phase = cursor !== null && cursor.at === null ? "null" : "active";
+      const after = cursor === null || cursor.id === "" ? null : cursor.id;
+      queries.push({ after, phase, limit });
       if (failOn !== null && queries.length === failOn) throw new Error("connection terminated unexpectedly");
-      const page = ids.filter((id) => after === null || id > after).slice(0, limit);
-      return page.flatMap((id) => Array.from({ length: perKey }, (_, n) => [id, n]));
+      const page = (phase === "null" ? nullIds : ids).filter((id) => after === null || id > after).slice(0, limit);
+      const at = phase === "null" ? null : "2024-03-01T09:00:00";
+      return page.flatMap((id) => Array.from({ length: perKey }, (_, n) => [id, n, at]));
     },
   };
-  return { ids, queries, client, failAt: (n: number) => (failOn = n) };
+  return { ids, nullIds, queries, client, failAt: (n: number) => (failOn = n) };
 }
 
-const query = (after: string | null, limit: number) => ({ text: "", values: [after, limit] });
+const query = (cursor: ExportCursor | null, limit: number) => ({ text: "", values: [cursor, limit] });
 const format = (row: readonly unknown[]) => `${row[0]}#${row[1]}\n`;
 const fixed = (size: number): BatchSizing => ({ initial: size, min: size, max: size, targetChars: 1 });
 
@@ -38,18 +44,29 @@ async function collect(iterable: AsyncIterable<string>): Promise<string> {
 describe("keysetBatches", () => {
   it("returns every row exactly once, in key order, for any size and batch size", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 25 }), async (keys, perKey, size) => {
-        const db = fakeDatabase(keys, perKey);
-        const text = await collect(
-          keysetBatches({ client: db.client, query, format, signal: new AbortController().signal, sizing: fixed(size) }),
-        );
-        const expected = db.ids.flatMap((id) => Array.from({ length: perKey }, (_, n) => `${id}#${n}\n`)).join("");
-        expect(text).toBe(expected);
-        // One query per full batch, plus the short (possibly empty) one that ends it.
-        expect(db.queries.length).toBe(Math.floor(keys / size) + 1);
-        expect(db.queries[0]!.after).toBeNull();
-        for (let i = 1; i < db.queries.length; i++) expect(db.queries[i]!.after).toBe(db.ids[i * size - 1]);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 25 }),
+        fc.integer({ min: 0, max: 30 }),
+        async (keys, perKey, size, nullKeys) => {
+          const db = fakeDatabase(keys, perKey, nullKeys);
+          const text = await collect(
+            keysetBatches({ client: db.client, query, format, signal: new AbortController().signal, sizing: fixed(size) }),
+          );
+          const expected = [...db.ids, ...db.nullIds].flatMap((id) => Array.from({ length: perKey }, (_, n) => `${id}#${n}\n`)).join("");
+          expect(text).toBe(expected);
+          // Per phase: one query per full batch, plus the short (possibly empty) one that ends it.
+          const active = Math.floor(keys / size) + 1;
+          expect(db.queries.length).toBe(active + Math.floor(nullKeys / size) + 1);
+          expect(db.queries[0]!.after).toBeNull();
+          for (let i = 1; i < active; i++) expect(db.queries[i]).toMatchObject({ after: db.ids[i * size - 1], phase: "active" });
+          expect(db.queries[active]).toMatchObject({ after: null, phase: "null" });
+          for (let i = active + 1; i < db.queries.length; i++) {
+            expect(db.queries[i]).toMatchObject({ after: db.nullIds[(i - active) * size - 1], phase: "null" });
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

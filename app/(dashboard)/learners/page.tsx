@@ -7,11 +7,12 @@ import { PageHeader } from "@/components/page-header";
 import { PlaysTable } from "@/components/plays-table";
 import { requireUser } from "@/lib/auth/guard";
 import { inviteIdsSeen } from "@/lib/dashboard/filter-options";
-import { commonPlayFilters, exportHref, parseLearnersParams } from "@/lib/dashboard/page-params";
-import { matchLearners, PLAY_STATUSES, PLAY_STATUS_LABELS, type PlayFilters } from "@/lib/dashboard/play-filters";
+import { exportHref, pageQuery, parseLearnersParams } from "@/lib/dashboard/page-params";
 import { listPlays } from "@/lib/dashboard/plays";
 import type { RawSearchParams } from "@/lib/dashboard/query-params";
-import { findTrack, trackOptions } from "@/lib/dashboard/tracks";
+import { trackOptions } from "@/lib/dashboard/tracks";
+import { PLAY_STATUSES, selectionOf } from "@/lib/plays/filter";
+import { PLAY_STATUS_LABELS } from "@/lib/plays/labels";
 import { webhookEndpointUrl } from "@/lib/dashboard/webhook-endpoint";
 
 export const dynamic = "force-dynamic";
@@ -20,34 +21,14 @@ export const metadata: Metadata = { title: "Learners" };
 export default async function LearnersPage({ searchParams }: { searchParams: Promise<RawSearchParams> }) {
   const user = await requireUser();
   const now = new Date();
-  const { values, ignored } = parseLearnersParams(await searchParams);
+  const params = parseLearnersParams(await searchParams);
+  const { filter } = params;
 
-  const [track, learners, tracks, invites] = await Promise.all([
-    values.track ? findTrack(values.track) : null,
-    values.q ? matchLearners(values.q) : undefined,
-    trackOptions(),
-    inviteIdsSeen(),
-  ]);
-  // A track that does not exist matches no play, rather than silently widening to every track.
-  const filters: PlayFilters = {
-    ...commonPlayFilters(values),
-    ...(values.track ? { trackId: track?.id ?? values.track } : {}),
-    ...(learners ? { learners } : {}),
-  };
-  const result = await listPlays({ filters, sort: values.sort, direction: values.dir, page: values.page });
+  const [selection, tracks, invites] = await Promise.all([selectionOf(filter), trackOptions(), inviteIdsSeen()]);
+  const result = await listPlays({ filters: selection, sort: params.sort, direction: params.dir, page: params.page, now });
 
-  const query = {
-    q: values.q,
-    track: values.track,
-    invite: values.invite,
-    status: values.status,
-    from: values.from,
-    to: values.to,
-    sort: values.sort === "activity" ? undefined : values.sort,
-    dir: values.dir === "desc" ? undefined : values.dir,
-  };
-  const exportFilters = { track: values.track, invite: values.invite, status: values.status, from: values.from, to: values.to };
-  const filtered = Object.values(filters).some((value) => value !== undefined);
+  const query = pageQuery(params);
+  const filtered = Object.values(selection).some((value) => value !== undefined);
 
   return (
     <>
@@ -57,14 +38,13 @@ export default async function LearnersPage({ searchParams }: { searchParams: Pro
         actions={
           <DownloadLinks
             links={[
-              { href: exportHref("progress", exportFilters), label: "Progress CSV" },
-              { href: exportHref("challenges", exportFilters), label: "Challenges CSV" },
+              { href: exportHref("progress", filter), label: "Progress CSV" },
+              { href: exportHref("challenges", filter), label: "Challenges CSV" },
             ]}
-            note={values.q ? "Downloads apply the filters, not the search." : undefined}
           />
         }
       />
-      <IgnoredParams names={ignored} />
+      <IgnoredParams problems={params.problems} />
       <FilterForm
         action="/learners"
         label="Filter learners"
@@ -75,27 +55,27 @@ export default async function LearnersPage({ searchParams }: { searchParams: Pro
           name="q"
           type="search"
           label="Search"
-          value={values.q}
+          value={filter.q}
           placeholder="User id, name or email"
           className="w-56"
         />
         <SelectField
           name="track"
           label="Track"
-          value={values.track}
+          value={filter.track}
           options={tracks.map((option) => ({ value: option.key, label: option.label }))}
           anyLabel="All tracks"
         />
-        <TextField name="invite" label="Invite" value={values.invite} placeholder="Invite id" list="invite-options" />
+        <TextField name="invite" label="Invite" value={filter.invite} placeholder="Invite id" list="invite-options" />
         <DataList id="invite-options" values={invites} />
         <SelectField
           name="status"
           label="Status"
-          value={values.status}
+          value={filter.statuses?.length === 1 ? filter.statuses[0] : undefined}
           options={PLAY_STATUSES.map((status) => ({ value: status, label: PLAY_STATUS_LABELS[status] }))}
         />
-        <DateField name="from" label="Active from (UTC)" value={values.from} />
-        <DateField name="to" label="Active until (UTC)" value={values.to} />
+        <DateField name="from" label="Active from (UTC)" value={filter.from} />
+        <DateField name="to" label="Active until (UTC)" value={filter.to} />
       </FilterForm>
 
       {result.total > 0 ? (

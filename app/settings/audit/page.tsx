@@ -4,7 +4,7 @@ import { requireUser } from "@/lib/auth/guard";
 import { describeAuditEntry } from "@/lib/audit/describe";
 import { auditActionLabels, auditActions, isAuditAction, listAuditEntries, type AuditAction } from "@/lib/audit/log";
 import { auditQueryInput, auditQuerySchema } from "@/lib/audit/query";
-import { describeIssues } from "@/lib/settings/http";
+import { describeIssues } from "@/lib/http/errors";
 import { formatDateTime } from "../_components/format";
 
 export const metadata: Metadata = { title: "Audit log" };

@@ -1,19 +1,17 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { z } from "zod";
+import { userActor, type Actor } from "@/lib/audit/actor";
 import { requireUser } from "@/lib/auth/guard";
 import {
-  EnrichmentSettingsError,
   purgePersonalData,
   removeApiKey,
   rerunEnrichment,
   retryFailed,
   testEnrichmentConnection,
   updateEnrichmentSettings,
-  type Actor,
 } from "@/lib/enrichment/admin";
-import { ApiKeyUnreadableError } from "@/lib/enrichment/settings";
+import { actionMessage } from "@/lib/http/errors";
 
 /**
  * Server actions of Settings → Enrichment. Each one checks again that the caller is a signed-in
@@ -27,7 +25,7 @@ const PAGE = "/settings/enrichment";
 
 async function admin(): Promise<Actor> {
   const user = await requireUser({ role: "admin", callbackUrl: PAGE });
-  return { id: user.id, email: user.email };
+  return userActor(user);
 }
 
 const field = (form: FormData, name: string) => {
@@ -37,14 +35,8 @@ const field = (form: FormData, name: string) => {
 
 const result = (ok: boolean, message: string): ActionResult => ({ ok, message, at: Date.now() });
 
-function failure(error: unknown): ActionResult {
-  if (error instanceof z.ZodError) {
-    return result(false, error.issues.map((issue) => `${issue.path.join(".") || "form"}: ${issue.message}`).join("; "));
-  }
-  if (error instanceof EnrichmentSettingsError || error instanceof ApiKeyUnreadableError) return result(false, error.message);
-  console.error("[enrichment] settings action failed:", error);
-  return result(false, "Something went wrong; see the server log.");
-}
+/** What a refused action says, by the one error mapping (lib/http/errors.ts). */
+const failure = (error: unknown): ActionResult => result(false, actionMessage("enrichment", error));
 
 export async function saveSettingsAction(_previous: ActionResult, form: FormData): Promise<ActionResult> {
   const actor = await admin();

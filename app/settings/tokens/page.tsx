@@ -3,7 +3,7 @@ import { headers } from "next/headers";
 import { requireUser } from "@/lib/auth/guard";
 import { listApiTokens } from "@/lib/auth/token-admin";
 import { env } from "@/lib/env";
-import { publicBaseUrl } from "@/lib/settings/origins";
+import { publicBaseUrl } from "@/lib/webhooks/endpoint";
 import { formatDateTime } from "../_components/format";
 import { CreateTokenForm, RevokeTokenButton } from "./token-forms";
 

@@ -2,10 +2,10 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import type { Role } from "@/lib/generated/prisma/enums";
 import { callSettingsApi } from "../_components/api";
 import { ConfirmButton, ErrorNotice, FieldError, inputClass, primaryButtonClass, secondaryButtonClass, ShownOnce } from "../_components/ui";
 
-type Role = "admin" | "instructor";
 
 export function CreateUserForm({ minPasswordLength }: { minPasswordLength: number }) {
   const router = useRouter();

@@ -175,7 +175,7 @@ function PlayCard({ play }: { play: LearnerPlay }) {
           <p className="font-mono text-xs text-slate-500">play {play.participantId}</p>
         </div>
         <div className="flex flex-wrap items-center gap-2">
-          <StatusBadge status={play.status} />
+          <StatusBadge status={play.status} inactive={play.inactive} />
           {play.sandboxFailures > 0 ? (
             <FlagBadge tone="danger">
               {play.sandboxFailures} sandbox failure{play.sandboxFailures === 1 ? "" : "s"}

@@ -15,9 +15,10 @@ import { PageHeader, Section } from "@/components/page-header";
 import { PlaysTable } from "@/components/plays-table";
 import { StatCard, StatGrid } from "@/components/stat-card";
 import { requireUser } from "@/lib/auth/guard";
-import { exportHref, parseTrackPageParams, trackPageFilters } from "@/lib/dashboard/page-params";
-import { PLAY_STATUSES, PLAY_STATUS_LABELS } from "@/lib/dashboard/play-filters";
+import { exportHref, funnelHref, pageQuery, parseTrackPageParams } from "@/lib/dashboard/page-params";
 import { listPlays } from "@/lib/dashboard/plays";
+import { PLAY_STATUSES, selectionOf } from "@/lib/plays/filter";
+import { PLAY_STATUS_LABELS } from "@/lib/plays/labels";
 import type { RawSearchParams } from "@/lib/dashboard/query-params";
 import { trackFilterOptions, trackFunnel, type AttemptsBucket, type ChallengeStep } from "@/lib/dashboard/track-funnel";
 import { findTrack, trackPath } from "@/lib/dashboard/tracks";
@@ -49,31 +50,22 @@ export default async function TrackPage({ params, searchParams }: { params: Para
   if (!track) notFound();
 
   const now = new Date();
-  const { values, ignored } = parseTrackPageParams(await searchParams);
-  const filters = trackPageFilters(values);
+  const pageParams = parseTrackPageParams(await searchParams);
+  const { filter } = pageParams;
+  const selection = await selectionOf(filter, { trackId: track.id });
   const [funnel, plays, options] = await Promise.all([
-    trackFunnel(track, filters),
-    listPlays({ filters: { ...filters, trackId: track.id }, sort: values.sort, direction: values.dir, page: values.page }),
+    trackFunnel(track, selection, now),
+    listPlays({ filters: selection, sort: pageParams.sort, direction: pageParams.dir, page: pageParams.page, now }),
     trackFilterOptions(track.id),
   ]);
 
   const pathname = trackPath(track.key);
-  const query = {
-    invite: values.invite,
-    status: values.status,
-    mode: values.mode,
-    param: values.param,
-    value: values.value,
-    from: values.from,
-    to: values.to,
-    sort: values.sort === "activity" ? undefined : values.sort,
-    dir: values.dir === "desc" ? undefined : values.dir,
-  };
-  const exportFilters = { track: track.key, invite: values.invite, status: values.status, from: values.from, to: values.to };
-  const exportNote =
-    values.mode !== undefined || values.param !== undefined
-      ? "Downloads apply track, invite, status and dates; not mode or custom parameters."
-      : undefined;
+  const query = pageQuery(pageParams);
+  // The track of the path, then every filter of the page: the downloads hold exactly these plays.
+  const exportFilter = { ...filter, track: track.key };
+  const totalWorking = funnel.challenges.reduce((sum, step) => sum + step.working, 0);
+  const totalGaveUp = funnel.challenges.reduce((sum, step) => sum + step.gaveUp, 0);
+  const ofStarters = (count: number) => (funnel.starters > 0 ? count / funnel.starters : null);
   const reachedAny = funnel.challenges.some((step) => step.reached > 0);
 
   return (
@@ -96,38 +88,38 @@ export default async function TrackPage({ params, searchParams }: { params: Para
             <LiveRefresh renderedAt={now.toISOString()} />
             <DownloadLinks
               links={[
-                { href: exportHref("progress", exportFilters), label: "Progress CSV" },
-                { href: exportHref("challenges", exportFilters), label: "Challenges CSV" },
+                { href: exportHref("progress", exportFilter), label: "Progress CSV" },
+                { href: exportHref("challenges", exportFilter), label: "Challenges CSV" },
+                { href: funnelHref(track.key, filter), label: "Funnel JSON" },
               ]}
-              note={exportNote}
             />
           </>
         }
       />
-      <IgnoredParams names={ignored} />
+      <IgnoredParams problems={pageParams.problems} />
       <FilterForm action={pathname} label="Filter this track's plays" resetHref={pathname} hidden={{ sort: query.sort, dir: query.dir }}>
-        <SelectField name="invite" label="Invite" value={values.invite} options={options.invites.map((v) => ({ value: v, label: v }))} />
-        <SelectField name="mode" label="Mode" value={values.mode} options={options.modes.map((v) => ({ value: v, label: v }))} />
+        <SelectField name="invite" label="Invite" value={filter.invite} options={options.invites.map((v) => ({ value: v, label: v }))} />
+        <SelectField name="mode" label="Mode" value={filter.mode} options={options.modes.map((v) => ({ value: v, label: v }))} />
         <SelectField
           name="status"
           label="Status"
-          value={values.status}
+          value={filter.statuses?.length === 1 ? filter.statuses[0] : undefined}
           options={PLAY_STATUSES.map((status) => ({ value: status, label: PLAY_STATUS_LABELS[status] }))}
         />
-        <DateField name="from" label="Active from (UTC)" value={values.from} />
-        <DateField name="to" label="Active until (UTC)" value={values.to} />
+        <DateField name="from" label="Active from (UTC)" value={filter.from} />
+        <DateField name="to" label="Active until (UTC)" value={filter.to} />
         <SelectField
           name="param"
           label="Custom parameter"
-          value={values.param}
+          value={filter.param}
           options={options.customParameterKeys.map((v) => ({ value: v, label: v }))}
           anyLabel="None"
         />
-        <TextField name="value" label="equals" value={values.value} placeholder="Any value" className="w-32" />
+        <TextField name="value" label="equals" value={filter.value} placeholder="Any value" className="w-32" />
       </FilterForm>
 
       <StatGrid label="This track">
-        <StatCard label="Plays" value={formatNumber(funnel.plays)} detail={`${formatNumber(funnel.inProgress + funnel.started)} still going`} />
+        <StatCard label="Plays" value={formatNumber(funnel.plays)} detail={`${formatNumber(totalWorking)} working, ${formatNumber(totalGaveUp)} gave up`} />
         <StatCard label="Completions" value={formatNumber(funnel.completions)} detail={`${formatNumber(funnel.stopped)} stopped`} />
         <StatCard label="Completion rate" value={formatRate(funnel.completionRate)} />
         <StatCard label="Median time to complete" value={formatDuration(funnel.medianCompletionSeconds)} />
@@ -143,17 +135,23 @@ export default async function TrackPage({ params, searchParams }: { params: Para
             <ChartFigure
               id="funnel"
               title="Challenge funnel"
-              description="Per challenge: plays that reached it and plays that completed it."
+              description="Per challenge: plays that reached it, completed it, are working on it, and gave up there (stopped, or no event for a while)."
               chart={
                 <FunnelChart
-                  data={funnel.challenges.map((step) => ({ label: `#${step.position}`, reached: step.reached, completed: step.completed }))}
+                  data={funnel.challenges.map((step) => ({
+                    label: `#${step.position}`,
+                    reached: step.reached,
+                    completed: step.completed,
+                    working: step.working,
+                    gaveUp: step.gaveUp,
+                  }))}
                 />
               }
               table={
                 <ChartTable
                   caption="Challenge funnel"
-                  headers={["Challenge", "Reached", "Completed"]}
-                  rows={funnel.challenges.map((step) => [challengeName(step), step.reached, step.completed])}
+                  headers={["Challenge", "Reached", "Completed", "Working", "Gave up"]}
+                  rows={funnel.challenges.map((step) => [challengeName(step), step.reached, step.completed, step.working, step.gaveUp])}
                 />
               }
             />
@@ -179,16 +177,17 @@ export default async function TrackPage({ params, searchParams }: { params: Para
           <Section
             id="challenges"
             title="Where learners get stuck"
-            description="Drop-off: plays that reached a challenge and have not completed it (still working, or gone)."
+            description={`Every play is in one place: ${formatNumber(funnel.completed)} completed the track; each other play stands at its first challenge not completed, working there or gave up there (stopped, or no event for a while). Percentages are of the ${formatNumber(funnel.starters)} starters.`}
           >
             {reachedAny ? (
-              <TableFrame caption="Challenges with drop-off, time and attempts">
+              <TableFrame caption="Challenges with where plays stand, time and attempts">
                 <thead>
                   <tr>
                     <Th>Challenge</Th>
                     <Th numeric>Reached</Th>
                     <Th numeric>Completed</Th>
-                    <Th numeric>Drop-off</Th>
+                    <Th numeric>Working</Th>
+                    <Th numeric>Gave up</Th>
                     <Th numeric>Skipped</Th>
                     <Th numeric>Median time in challenge</Th>
                     <Th numeric>Attempts</Th>
@@ -204,8 +203,12 @@ export default async function TrackPage({ params, searchParams }: { params: Para
                       </Td>
                       <Td numeric>{formatNumber(step.reached)}</Td>
                       <Td numeric>{formatNumber(step.completed)}</Td>
-                      <Td numeric className={step.dropOffRate !== null && step.dropOffRate >= 0.25 ? "font-semibold text-rose-700" : ""}>
-                        {formatNumber(step.dropOff)} <span className="text-xs font-normal text-slate-600">({formatRate(step.dropOffRate)})</span>
+                      <Td numeric>
+                        {formatNumber(step.working)} <span className="text-xs text-slate-600">({formatRate(ofStarters(step.working))})</span>
+                      </Td>
+                      <Td numeric className={(ofStarters(step.gaveUp) ?? 0) >= 0.1 ? "font-semibold text-rose-700" : ""}>
+                        {formatNumber(step.gaveUp)}{" "}
+                        <span className="text-xs font-normal text-slate-600">({formatRate(ofStarters(step.gaveUp))})</span>
                       </Td>
                       <Td numeric>{formatNumber(step.skipped)}</Td>
                       <Td numeric>{formatDuration(step.medianSecondsToComplete)}</Td>

@@ -1,6 +1,6 @@
 import { listAuditEntries } from "@/lib/audit/log";
 import { auditQueryInput, auditQuerySchema } from "@/lib/audit/query";
-import { answer, authorizeAdminRead, invalidInput, json } from "@/lib/settings/http";
+import { answer, authorizeAdminRead, errorResponse, json } from "@/lib/http/api";
 
 export const dynamic = "force-dynamic";
 
@@ -9,6 +9,6 @@ export async function GET(request: Request): Promise<Response> {
   const gate = await authorizeAdminRead(request);
   if (!gate.ok) return gate.response;
   const query = auditQuerySchema.safeParse(auditQueryInput(new URL(request.url).searchParams));
-  if (!query.success) return invalidInput(query.error);
-  return answer(async () => json(200, await listAuditEntries(query.data)));
+  if (!query.success) return errorResponse("settings", query.error);
+  return answer("settings", async () => json(200, await listAuditEntries(query.data)));
 }

@@ -1,6 +1,6 @@
 import { enrichmentStatus, updateEnrichmentSettings } from "@/lib/enrichment/admin";
-import { actorOf, answer, json, readJson, statusBody } from "@/lib/enrichment/http";
-import { authorizeAdminChange, authorizeAdminRead } from "@/lib/settings/http";
+import { answer, authorizeAdminChange, authorizeAdminRead, json, readJson } from "@/lib/http/api";
+import { statusBody } from "@/lib/enrichment/status-json";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -9,7 +9,7 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request): Promise<Response> {
   const auth = await authorizeAdminRead(request);
   if (!auth.ok) return auth.response;
-  return answer(async () => json(200, statusBody(await enrichmentStatus())));
+  return answer("enrichment", async () => json(200, statusBody(await enrichmentStatus())));
 }
 
 /**
@@ -19,8 +19,8 @@ export async function GET(request: Request): Promise<Response> {
 export async function PUT(request: Request): Promise<Response> {
   const auth = await authorizeAdminChange(request);
   if (!auth.ok) return auth.response;
-  return answer(async () => {
-    await updateEnrichmentSettings(actorOf(auth.user), await readJson(request));
+  return answer("enrichment", async () => {
+    await updateEnrichmentSettings(auth.actor, await readJson(request));
     return json(200, statusBody(await enrichmentStatus()));
   });
 }

@@ -1,5 +1,5 @@
 import { createApiToken, createTokenSchema, listApiTokens } from "@/lib/auth/token-admin";
-import { answer, authorizeAdminChange, authorizeAdminRead, json, readJsonBody } from "@/lib/settings/http";
+import { answer, authorizeAdminChange, authorizeAdminRead, json, readJsonBody } from "@/lib/http/api";
 
 export const dynamic = "force-dynamic";
 
@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request): Promise<Response> {
   const gate = await authorizeAdminRead(request);
   if (!gate.ok) return gate.response;
-  return answer(async () => json(200, { tokens: await listApiTokens() }));
+  return answer("settings", async () => json(200, { tokens: await listApiTokens() }));
 }
 
 /** POST /api/settings/tokens {name}: a new read-only token, returned this once. */
@@ -16,5 +16,5 @@ export async function POST(request: Request): Promise<Response> {
   if (!gate.ok) return gate.response;
   const body = await readJsonBody(request, createTokenSchema);
   if (!body.ok) return body.response;
-  return answer(async () => json(201, await createApiToken(gate.actor, body.data)));
+  return answer("settings", async () => json(201, await createApiToken(gate.actor, body.data)));
 }

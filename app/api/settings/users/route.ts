@@ -1,5 +1,5 @@
 import { inviteUser, inviteUserSchema, listUsers } from "@/lib/auth/user-admin";
-import { answer, authorizeAdminChange, authorizeAdminRead, json, readJsonBody } from "@/lib/settings/http";
+import { answer, authorizeAdminChange, authorizeAdminRead, json, readJsonBody } from "@/lib/http/api";
 
 export const dynamic = "force-dynamic";
 
@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request): Promise<Response> {
   const gate = await authorizeAdminRead(request);
   if (!gate.ok) return gate.response;
-  return answer(async () => json(200, { users: await listUsers() }));
+  return answer("settings", async () => json(200, { users: await listUsers() }));
 }
 
 /** POST /api/settings/users {email, name?, role, password?}: without a password, one is generated and returned once. */
@@ -16,5 +16,5 @@ export async function POST(request: Request): Promise<Response> {
   if (!gate.ok) return gate.response;
   const body = await readJsonBody(request, inviteUserSchema);
   if (!body.ok) return body.response;
-  return answer(async () => json(201, await inviteUser(gate.actor, body.data)));
+  return answer("settings", async () => json(201, await inviteUser(gate.actor, body.data)));
 }

@@ -1,4 +1,4 @@
-import { answer, authorizeAdminRead, json } from "@/lib/settings/http";
+import { answer, authorizeAdminRead, json } from "@/lib/http/api";
 import { webhookOverview } from "@/lib/settings/webhook-overview";
 
 export const dynamic = "force-dynamic";
@@ -7,5 +7,5 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request): Promise<Response> {
   const gate = await authorizeAdminRead(request);
   if (!gate.ok) return gate.response;
-  return answer(async () => json(200, await webhookOverview(request.headers)));
+  return answer("settings", async () => json(200, await webhookOverview(request.headers)));
 }

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { rerunEnrichment, retryFailed } from "@/lib/enrichment/admin";
-import { actorOf, answer, json, readJson } from "@/lib/enrichment/http";
-import { authorizeAdminChange } from "@/lib/settings/http";
+import { answer, authorizeAdminChange, json, readJson } from "@/lib/http/api";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -12,9 +11,9 @@ const body = z.object({ action: z.enum(["retry_failed", "rerun"]) });
 export async function POST(request: Request): Promise<Response> {
   const auth = await authorizeAdminChange(request);
   if (!auth.ok) return auth.response;
-  return answer(async () => {
+  return answer("enrichment", async () => {
     const { action } = body.parse(await readJson(request));
-    const actor = actorOf(auth.user);
+    const actor = auth.actor;
     const jobs = action === "retry_failed" ? await retryFailed(actor) : await rerunEnrichment(actor);
     return json(200, { action, jobs });
   });

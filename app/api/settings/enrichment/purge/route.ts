@@ -1,6 +1,5 @@
 import { purgePersonalData } from "@/lib/enrichment/admin";
-import { actorOf, answer, json, readJson } from "@/lib/enrichment/http";
-import { authorizeAdminChange } from "@/lib/settings/http";
+import { answer, authorizeAdminChange, json, readJson } from "@/lib/http/api";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -12,5 +11,5 @@ export const dynamic = "force-dynamic";
 export async function POST(request: Request): Promise<Response> {
   const auth = await authorizeAdminChange(request);
   if (!auth.ok) return auth.response;
-  return answer(async () => json(200, await purgePersonalData(actorOf(auth.user), await readJson(request))));
+  return answer("enrichment", async () => json(200, await purgePersonalData(auth.actor, await readJson(request))));
 }

@@ -1,5 +1,5 @@
 import { revokeApiToken } from "@/lib/auth/token-admin";
-import { answer, authorizeAdminChange, json } from "@/lib/settings/http";
+import { answer, authorizeAdminChange, json } from "@/lib/http/api";
 
 export const dynamic = "force-dynamic";
 
@@ -8,5 +8,5 @@ export async function DELETE(request: Request, { params }: { params: Promise<{ i
   const gate = await authorizeAdminChange(request);
   if (!gate.ok) return gate.response;
   const { id } = await params;
-  return answer(async () => json(200, { token: await revokeApiToken(gate.actor, id) }));
+  return answer("settings", async () => json(200, { token: await revokeApiToken(gate.actor, id) }));
 }

@@ -1,4 +1,4 @@
-import { answer, authorizeAdminChange, json, readJsonBody } from "@/lib/settings/http";
+import { answer, authorizeAdminChange, json, readJsonBody } from "@/lib/http/api";
 import { sendTestEvent, testEventSchema } from "@/lib/settings/test-event";
 
 export const dynamic = "force-dynamic";
@@ -9,5 +9,5 @@ export async function POST(request: Request): Promise<Response> {
   if (!gate.ok) return gate.response;
   const body = await readJsonBody(request, testEventSchema);
   if (!body.ok) return body.response;
-  return answer(async () => json(200, await sendTestEvent(gate.actor, body.data)));
+  return answer("settings", async () => json(200, await sendTestEvent(gate.actor, body.data)));
 }

@@ -1,5 +1,5 @@
 import { resetPassword, resetPasswordSchema } from "@/lib/auth/user-admin";
-import { answer, authorizeAdminChange, json, readJsonBody } from "@/lib/settings/http";
+import { answer, authorizeAdminChange, json, readJsonBody } from "@/lib/http/api";
 
 export const dynamic = "force-dynamic";
 
@@ -10,5 +10,5 @@ export async function POST(request: Request, { params }: { params: Promise<{ id:
   const body = await readJsonBody(request, resetPasswordSchema);
   if (!body.ok) return body.response;
   const { id } = await params;
-  return answer(async () => json(200, await resetPassword(gate.actor, id, body.data)));
+  return answer("settings", async () => json(200, await resetPassword(gate.actor, id, body.data)));
 }

@@ -1,4 +1,4 @@
-import { answer, authorizeAdminChange, json } from "@/lib/settings/http";
+import { answer, authorizeAdminChange, json } from "@/lib/http/api";
 import { removeSigningSecret } from "@/lib/settings/webhook-secrets";
 
 export const dynamic = "force-dynamic";
@@ -8,5 +8,5 @@ export async function DELETE(request: Request, { params }: { params: Promise<{ i
   const gate = await authorizeAdminChange(request);
   if (!gate.ok) return gate.response;
   const { id } = await params;
-  return answer(async () => json(200, { removed: await removeSigningSecret(gate.actor, id) }));
+  return answer("settings", async () => json(200, { removed: await removeSigningSecret(gate.actor, id) }));
 }
