@@ -69,6 +69,13 @@ export class BodyUnreadableError extends Error {}
 // Requests refused for a body past the drain budget: their connection is cut after the answer.
 const cutOff = new WeakSet<IncomingMessage>();
 
+/**
+ * How long a body may take to arrive. Svix sends a few KiB at once; a sender trickling bytes would
+ * otherwise hold one of the few body slots (lib/http/body-slots.ts) until Node's 5-minute request
+ * timeout, and a handful of them would keep every honest delivery out.
+ */
+export const BODY_READ_TIMEOUT_MS = 10_000;
+
 export function readLimitedNodeBody(request: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(request.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
@@ -82,9 +89,15 @@ export function readLimitedNodeBody(request: IncomingMessage, limit: number): Pr
     let size = 0;
     let over = Number.isFinite(declared) && declared > limit;
     let settled = false;
+    const timer = setTimeout(() => {
+      request.pause();
+      cutOff.add(request);
+      settle(new BodyUnreadableError(`the body did not arrive within ${BODY_READ_TIMEOUT_MS / 1000} s`));
+    }, BODY_READ_TIMEOUT_MS);
     const settle = (error: Error | null, text?: string) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       request.off("data", onData);
       request.off("end", onEnd);
       request.off("error", onError);

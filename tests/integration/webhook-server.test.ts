@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { BODY_BYTE_BUDGET, MAX_CONCURRENT_BODIES } from "@/lib/http/body-slots";
+import { BODY_READ_TIMEOUT_MS } from "@/lib/http/limited-body";
 import { sendEvent } from "../support/webhooks";
 
 /**
@@ -162,4 +163,16 @@ describe("the cap on unsigned bodies read at once", () => {
     expect(new Set(await Promise.all(open.map((sender) => sender.status)))).toEqual(new Set([401]));
     expect((await sendEvent(baseUrl, playEvent())).status).toBe(201);
   });
+
+  it(`answers 400 to a body that has not arrived within ${BODY_READ_TIMEOUT_MS / 1000} s, freeing its slot`, async () => {
+    const trickle = slowSender(1000, 10);
+    open = [trickle];
+    const started = Date.now();
+    const status = await settledWithin(trickle.status, BODY_READ_TIMEOUT_MS + 20_000);
+    expect(status).toBe(400);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(BODY_READ_TIMEOUT_MS - 1_000);
+    // The connection is cut after the answer rather than read on.
+    await new Promise<void>((resolve) => (trickle.socket.destroyed ? resolve() : trickle.socket.once("close", () => resolve())));
+    expect((await sendEvent(baseUrl, playEvent())).status).toBe(201);
+  }, BODY_READ_TIMEOUT_MS + 40_000);
 });
