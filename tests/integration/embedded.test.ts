@@ -6,6 +6,7 @@ import { freePort, startApp, type AppServer } from "../support/app-server";
 import { withClient } from "../support/database";
 import { signIn } from "../support/session";
 import { sendEvent, TEST_WEBHOOK_SECRET } from "../support/webhooks";
+import { waitForProjectionAt } from "../support/projection";
 
 /**
  * `npm start` with no DATABASE_URL: the embedded PostgreSQL (PGlite) comes up under the data
@@ -92,7 +93,8 @@ describe("embedded database (npm start without DATABASE_URL)", () => {
       withClient(embeddedUrl(), async (client) =>
         (await client.query("SELECT status, challenges_completed, progress_percent FROM participant WHERE id = $1", [participantId])).rows,
       );
-    // The embedded server serves the app's pool too; read while the app runs…
+    // The embedded server serves the app's pool too; read while the app runs, once projected…
+    await waitForProjectionAt(app!.baseUrl);
     expect(await readProgress()).toEqual([{ status: "in_progress", challenges_completed: 1, progress_percent: 25 }]);
 
     // …and after a clean restart on the same data directory.
