@@ -3,6 +3,7 @@ import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hashPassword } from "@/lib/auth/password";
 import { withClient } from "../support/database";
+import { waitForProjection } from "../support/projection";
 import { startFakeInstruqt, type FakeInstruqt } from "../support/fake-instruqt";
 import { PlayBuilder } from "../support/events-factory";
 import { TEST_ADMIN, TEST_AUTH_SECRET } from "../support/integration-setup";
@@ -405,6 +406,7 @@ describe("9. info items", () => {
     for (const { svixId, payload } of builder.build()) {
       expect((await sendEvent(baseUrl, payload, { svixId })).status).toBe(201);
     }
+    await waitForProjection(databaseUrl);
   }
 
   it("custom-parameter keys __proto__, constructor and prototype survive in the projection and the CSV", async () => {
@@ -412,13 +414,7 @@ describe("9. info items", () => {
     const trackSlug = `proto-track-${uid()}`;
     const customParameters = JSON.parse('{"__proto__":"p-value","constructor":"c-value","prototype":"t-value"}') as Record<string, unknown>;
     await deliver(new PlayBuilder({ participantId, trackSlug, trackId: `t${uid()}`, customParameters }).trackStarted());
-    const deadline = Date.now() + 30_000;
-    let rows: { params: Record<string, unknown> | null }[] = [];
-    while (Date.now() < deadline) {
-      rows = await sql("SELECT custom_parameters AS params FROM participant WHERE id = $1", [participantId]);
-      if (rows.length > 0) break;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    const rows = await sql<{ params: Record<string, unknown> | null }>("SELECT custom_parameters AS params FROM participant WHERE id = $1", [participantId]);
     expect(rows).toHaveLength(1);
     expect(Object.keys(rows[0]!.params ?? {}).sort()).toEqual(["__proto__", "constructor", "prototype"]);
     const cookie = await signIn(baseUrl, TEST_ADMIN.email, TEST_ADMIN.password);
