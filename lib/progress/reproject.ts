@@ -61,12 +61,14 @@ export async function reprojectAll(prisma: PrismaClient, options: ReprojectOptio
 
   if (cursor.phase === "plays") {
     for (;;) {
-      const ids = (
-        await prisma.$queryRaw<{ participant_id: string }[]>`
-          SELECT DISTINCT participant_id FROM webhook_event
-          WHERE participant_id > ${cursor.after}
-          ORDER BY participant_id LIMIT ${batchPlays}`
-      ).map((row) => row.participant_id);
+      // The next stretch of the (participant_id, occurred_at) index, deduplicated here: an index
+      // range scan, where SELECT DISTINCT would aggregate every remaining event at each batch.
+      // A play cut off by the LIMIT is still recomputed whole; the cursor then skips its rest.
+      const rows = await prisma.$queryRaw<{ participant_id: string }[]>`
+        SELECT participant_id FROM webhook_event
+        WHERE participant_id > ${cursor.after}
+        ORDER BY participant_id LIMIT ${batchEvents}`;
+      const ids = [...new Set(rows.map((row) => row.participant_id))].slice(0, batchPlays);
       if (ids.length === 0) break;
       const next: Cursor = { phase: "plays", after: ids[ids.length - 1]!, done: cursor.done };
       await prisma.$transaction(async (tx) => {
