@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 /**
  * PostgreSQL text cannot hold NUL, and UTF-8 cannot encode a lone surrogate: either one reaching
  * the database ends in a 500 carrying the driver's error text. They are refused where input
@@ -10,16 +8,9 @@ export const BAD_TEXT_MESSAGE = "must not contain NUL characters or ill-formed U
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** For zod schemas of bodies and server-action form fields: `.refine(isStorableText, BAD_TEXT_MESSAGE)`. */
 export function isStorableText(value: string): boolean {
   return !value.includes("\u0000") && !LONE_SURROGATE.test(value);
-}
-
-/** A string refinement for zod schemas of bodies and server-action form fields. */
-export const storableText = () => z.string().refine(isStorableText, BAD_TEXT_MESSAGE);
-
-/** Checks a zod string schema's input too: z.string().trim() etc. keep their own checks. */
-export function refineStorable<S extends z.ZodType<string | undefined | null>>(schema: S) {
-  return schema.refine((value) => value == null || isStorableText(value), BAD_TEXT_MESSAGE);
 }
 
 /**
@@ -63,20 +54,20 @@ export function urlTextProblem(pathname: string, search: string): string | null 
   for (const segment of pathname.split("/")) {
     const decoded = decodePart(segment);
     if (decoded === null || !isStorableText(decoded)) {
-      return `The URL path ${decoded === null ? "is not valid percent-encoded UTF-8" : BAD_TEXT_MESSAGE.replace("must not contain", "contains")}.`;
+      return decoded === null
+        ? "The URL path is not valid percent-encoded UTF-8."
+        : "The URL path contains NUL characters or ill-formed Unicode.";
     }
   }
   const query = search.startsWith("?") ? search.slice(1) : search;
   if (query === "") return null;
   for (const pair of query.split("&")) {
-    for (const part of pair.split("=")) {
-      const decoded = decodePart(part.replace(/\+/g, " "));
-      if (decoded === null) return "The query string is not valid percent-encoded UTF-8.";
-      if (!isStorableText(decoded)) {
-        const name = decodePart(pair.split("=")[0]!.replace(/\+/g, " ")) ?? "";
-        return `The query parameter ${isStorableText(name) ? JSON.stringify(name) : ""} contains NUL characters or ill-formed Unicode.`.replace("  ", " ");
-      }
-    }
+    const [rawName = "", ...rest] = pair.split("=");
+    const name = decodePart(rawName.replace(/\+/g, " "));
+    const value = decodePart(rest.join("=").replace(/\+/g, " "));
+    if (name === null || value === null) return "The query string is not valid percent-encoded UTF-8.";
+    if (!isStorableText(name)) return "A query parameter name contains NUL characters or ill-formed Unicode.";
+    if (!isStorableText(value)) return `The query parameter ${JSON.stringify(name)} contains NUL characters or ill-formed Unicode.`;
   }
   return null;
 }

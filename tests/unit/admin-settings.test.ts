@@ -9,7 +9,10 @@ const headers = (values: Record<string, string>) => new Headers(values);
 describe("isSameOriginRequest", () => {
   it("accepts an Origin naming the request's host or a configured URL's host", () => {
     expect(isSameOriginRequest(headers({ host: "cairn.local:3000", origin: "http://cairn.local:3000" }), [])).toBe(true);
-    expect(isSameOriginRequest(headers({ host: "10.0.0.5:3000", "x-forwarded-host": "cairn.example.com", origin: "https://cairn.example.com" }), [])).toBe(true);
+    // Behind a trusted proxy (CAIRN_TRUSTED_PROXY), which says the public host and scheme.
+    const proxied = { host: "10.0.0.5:3000", "x-forwarded-host": "cairn.example.com", "x-forwarded-proto": "https", origin: "https://cairn.example.com" };
+    expect(isSameOriginRequest(headers(proxied), [], { trustProxy: true })).toBe(true);
+    expect(isSameOriginRequest(headers(proxied), [])).toBe(false);
     expect(isSameOriginRequest(headers({ host: "10.0.0.5:3000", origin: "https://cairn.example.com" }), ["https://cairn.example.com/"])).toBe(true);
     expect(isSameOriginRequest(headers({ host: "CAIRN.local", origin: "http://cairn.LOCAL" }), [])).toBe(true);
   });
