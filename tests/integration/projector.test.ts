@@ -29,7 +29,7 @@ let lib: Lib;
 let worker: import("@/lib/progress/worker").ProjectionWorker | undefined;
 
 function migrate(url: string) {
-  const migrated = spawnSync(process.execPath, ["--experimental-wasm-modules", "scripts/migrate.mjs", "deploy"], {
+  const migrated = spawnSync(process.execPath, ["--import", "tsx", "scripts/migrate.ts", "deploy"], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: url },
     encoding: "utf8",

@@ -23,7 +23,7 @@ const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) 
 
 beforeAll(async () => {
   database = await createDatabase("cairn_reproject");
-  const migrated = spawnSync(process.execPath, ["--experimental-wasm-modules", "scripts/migrate.mjs", "deploy"], {
+  const migrated = spawnSync(process.execPath, ["--import", "tsx", "scripts/migrate.ts", "deploy"], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: database.url },
     encoding: "utf8",

@@ -295,9 +295,9 @@ describe("5. the connection test keeps the saved key on the saved URL", () => {
   });
 
   it("another URL without a key is refused (400 naming apiKey) and receives nothing", async () => {
-    const answer = await admin.post<{ issues?: { path: string }[] }>("/api/settings/enrichment/test", { graphqlUrl: elsewhere.url });
+    const answer = await admin.post<{ fields?: Record<string, string> }>("/api/settings/enrichment/test", { graphqlUrl: elsewhere.url });
     expect(answer.status).toBe(400);
-    expect((answer.body.issues ?? []).map((issue) => issue.path)).toContain("apiKey");
+    expect(Object.keys(answer.body.fields ?? {})).toContain("apiKey");
     expect(elsewhere.requests).toHaveLength(0);
   });
 
