@@ -1,6 +1,9 @@
-import type { NextConfig } from "next";
+// @ts-check
+// A plain ES module (package.json has "type": "module"): Next loads it without compiling
+// TypeScript, and so can any module it imports (shared with code that runs outside Next).
 
-const nextConfig: NextConfig = {
+/** @type {import('next').NextConfig} */
+const nextConfig = {
   // The webhook route reads the raw body itself (signatures cover the exact bytes).
   poweredByHeader: false,
   // pg and the Prisma adapter run in Node; keep them out of the server bundle.
