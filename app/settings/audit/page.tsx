@@ -58,7 +58,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
       </p>
       {log.entries.length > 0 ? (
         <div className="mt-2 overflow-x-auto">
-          <table className="w-full text-left text-sm" data-testid="audit-table">
+          <table className="stack-table w-full text-left text-sm" data-testid="audit-table">
             <thead className="border-b border-slate-200 text-xs uppercase text-slate-500">
               <tr>
                 <th className="py-2 pr-4 font-medium">When</th>
@@ -70,10 +70,10 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
             <tbody>
               {log.entries.map((entry) => (
                 <tr key={entry.id} data-action={entry.action} className="border-b border-slate-100 align-top last:border-0">
-                  <td className="whitespace-nowrap py-2 pr-4">{formatDateTime(entry.createdAt, { seconds: true })}</td>
-                  <td className="py-2 pr-4">{entry.actor ?? "—"}</td>
-                  <td className="whitespace-nowrap py-2 pr-4">{isAuditAction(entry.action) ? auditActionLabels[entry.action] : entry.action}</td>
-                  <td className="py-2">{describeAuditEntry(entry)}</td>
+                  <td data-label="When" className="whitespace-nowrap py-2 pr-4">{formatDateTime(entry.createdAt, { seconds: true })}</td>
+                  <td data-label="Who" className="py-2 pr-4">{entry.actor ?? "—"}</td>
+                  <td data-label="Action" className="whitespace-nowrap py-2 pr-4">{isAuditAction(entry.action) ? auditActionLabels[entry.action] : entry.action}</td>
+                  <td data-label="What" className="py-2">{describeAuditEntry(entry)}</td>
                 </tr>
               ))}
             </tbody>
