@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { wantsHelp } from "@/lib/simulate/cli";
+import { generateTraffic, splitAtNow, stampAt } from "@/lib/simulate/traffic";
+
+/**
+ * The demo's and the simulator's traffic, split at "now": nothing is ever sent with a time after
+ * its sending, and a handful of running plays carry on live for a minute or two.
+ */
+
+const HOUR = 3_600_000;
+const NOW = Date.UTC(2024, 2, 1, 12);
+// Plays start over the last two hours up to now, so many are still running at NOW.
+const traffic = generateTraffic({ seed: "live", learners: 200, tracks: 5, startMs: NOW - 2 * HOUR, spreadSeconds: 2 * 3600 });
+
+describe("splitAtNow", () => {
+  const split = splitAtNow(traffic, NOW, { livePlays: 5, liveSeconds: 90 });
+
+  it("sends in bulk only what happened by now", () => {
+    expect(traffic.events.some((event) => event.ms > NOW)).toBe(true); // the case that matters
+    expect(split.bulk.length).toBeGreaterThan(0);
+    expect(split.bulk.every((event) => event.ms <= NOW)).toBe(true);
+    expect(split.bulk).toEqual(traffic.events.filter((event) => event.ms <= NOW));
+  });
+
+  it("keeps five running plays going live, within the minute and a half, in their own order", () => {
+    expect(split.livePlays).toHaveLength(5);
+    expect(split.live.length).toBeGreaterThan(0);
+    expect(split.live.every(({ offsetMs }) => offsetMs >= 0 && offsetMs <= 90_000)).toBe(true);
+    const offsets = split.live.map(({ offsetMs }) => offsetMs);
+    expect([...offsets].sort((a, b) => a - b)).toEqual(offsets);
+    for (const participantId of split.livePlays) {
+      const mine = split.live.filter(({ event }) => event.payload.participant_id === participantId).map(({ event }) => event.ms);
+      expect([...mine].sort((a, b) => a - b)).toEqual(mine);
+      // Each live play was running: it began by now (its invite claim, or its first own event).
+      const play = traffic.plays.find((p) => p.participantId === participantId)!;
+      const bulkIds = new Set(split.bulk.map((event) => event.svixId));
+      expect([...play.events, ...play.related].some((event) => bulkIds.has(event.svixId))).toBe(true);
+    }
+  });
+
+  it("accounts for every event: bulk, live, or left out of a play that is still going", () => {
+    expect(split.bulk.length + split.live.length + split.dropped).toBe(traffic.events.length);
+    const liveIds = new Set(split.live.map(({ event }) => event.svixId));
+    expect(split.bulk.some((event) => liveIds.has(event.svixId))).toBe(false);
+  });
+
+  it("has nothing live when no play runs past now, and none when asked for none", () => {
+    const past = splitAtNow(traffic, NOW + 365 * 24 * HOUR);
+    expect(past.live).toEqual([]);
+    expect(past.bulk).toHaveLength(traffic.events.length);
+    expect(splitAtNow(traffic, NOW, { livePlays: 0 }).live).toEqual([]);
+  });
+
+  it("stamps a live event with the moment it is sent", () => {
+    const { event } = split.live[0]!;
+    const sentAt = NOW + 42_123;
+    const sent = stampAt(event, sentAt);
+    expect(sent.payload.timestamp).toBe(new Date(sentAt).toISOString());
+    expect(sent.svixId).toBe(event.svixId);
+    expect(event.payload.timestamp).not.toBe(sent.payload.timestamp); // the original is untouched
+  });
+});
+
+describe("wantsHelp", () => {
+  it("finds --help and -h anywhere, and nothing else", () => {
+    expect(wantsHelp(["--help"])).toBe(true);
+    expect(wantsHelp(["--url", "http://localhost:3000", "-h"])).toBe(true);
+    expect(wantsHelp(["--url", "http://localhost:3000"])).toBe(false);
+    expect(wantsHelp(["--helpful"])).toBe(false);
+  });
+});
