@@ -42,19 +42,22 @@ export function OutsideText({
   className = "",
   maxWidth = "max-w-[16rem]",
   mono = false,
+  block = false,
 }: {
   value: string;
   className?: string;
   /** A Tailwind max-width class; the value is cut with an ellipsis past it. */
   maxWidth?: string;
   mono?: boolean;
+  /** On a line of its own (else inline with the text around it). */
+  block?: boolean;
 }) {
   const { shown, cut } = clip(value, 300);
   return (
     <bdi
-      title={value.length > 12 ? value.slice(0, 2000) : undefined}
+      title={value.slice(0, 2000)}
       data-outside-text=""
-      className={`inline-block truncate align-bottom ${maxWidth} ${mono ? "font-mono" : ""} ${className}`}
+      className={`${block ? "block" : "inline-block align-bottom"} truncate ${maxWidth} ${mono ? "font-mono" : ""} ${className}`}
     >
       {shown}
       {cut ? "…" : null}

@@ -54,10 +54,10 @@ export function PlaysTable({
                     <OutsideText value={name} maxWidth="max-w-[14rem]" className="font-medium text-slate-800" />
                   )}
                   {play.email && name !== play.email ? (
-                    <OutsideText value={play.email} maxWidth="max-w-[14rem]" className="block text-xs text-slate-600" />
+                    <OutsideText value={play.email} maxWidth="max-w-[14rem]" block className="text-xs text-slate-600" />
                   ) : null}
                   {play.userId && name !== play.userId ? (
-                    <OutsideText value={play.userId} mono maxWidth="max-w-[14rem]" className="block text-xs text-slate-500" />
+                    <OutsideText value={play.userId} mono maxWidth="max-w-[14rem]" block className="text-xs text-slate-500" />
                   ) : null}
                 </Td>
                 {showTrack ? (

@@ -45,7 +45,7 @@ export function Timeline({ events }: { events: TimelineEvent[] }) {
                 <Link href={`/events/${event.id}`} className="font-medium text-indigo-800 hover:underline">
                   {describeEventType(event.type)}
                 </Link>
-                <OutsideText value={event.type} mono maxWidth="max-w-[14rem]" className="block text-xs text-slate-500" />
+                <OutsideText value={event.type} mono maxWidth="max-w-[14rem]" block className="text-xs text-slate-500" />
               </Td>
               <Td label="Track" className="text-slate-700">
                 {event.trackLabel ? <OutsideText value={event.trackLabel} maxWidth="max-w-[12rem]" /> : "—"}

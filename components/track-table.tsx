@@ -28,7 +28,7 @@ export function TrackTable({ tracks, now, caption }: { tracks: TrackSummary[]; n
               <Link href={trackPath(track.key)} className="font-medium text-indigo-800 hover:underline">
                 <OutsideText value={track.slug ?? track.id} maxWidth="max-w-[15rem]" />
               </Link>
-              {track.slug ? <OutsideText value={track.id} mono maxWidth="max-w-[15rem]" className="block text-xs text-slate-500" /> : null}
+              {track.slug ? <OutsideText value={track.id} mono maxWidth="max-w-[15rem]" block className="text-xs text-slate-500" /> : null}
             </Td>
             <Td numeric label="Starts">{formatNumber(track.plays)}</Td>
             <Td numeric label="Completions">{formatNumber(track.completions)}</Td>

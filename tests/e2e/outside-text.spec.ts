@@ -35,6 +35,8 @@ async function unisolatedOverrides(page: Page): Promise<string[]> {
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (!node.textContent?.includes(rlo)) continue;
+      // The framework's serialized payload for hydration is not rendered text.
+      if (node.parentElement?.closest("script, style, template, noscript")) continue;
       let isolated = false;
       for (let element = node.parentElement; element && !isolated; element = element.parentElement) {
         const bidi = getComputedStyle(element).unicodeBidi;

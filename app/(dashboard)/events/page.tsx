@@ -172,7 +172,7 @@ export default async function DeliveryLogPage({ searchParams }: { searchParams: 
                     </Td>
                     <Td label="Type">
                       <OutsideText value={row.type} mono maxWidth="max-w-[14rem]" className="text-xs text-slate-900" />
-                      <OutsideText value={row.svixId} mono maxWidth="max-w-[14rem]" className="block text-[11px] text-slate-500" />
+                      <OutsideText value={row.svixId} mono maxWidth="max-w-[14rem]" block className="text-[11px] text-slate-500" />
                     </Td>
                     <Td label="Outcome">
                       <OutcomeBadge outcome={row.outcome} />
@@ -198,7 +198,7 @@ export default async function DeliveryLogPage({ searchParams }: { searchParams: 
                         <span className="text-slate-600">—</span>
                       )}
                       {row.participantId ? (
-                        <OutsideText value={row.participantId} mono maxWidth="max-w-[12rem]" className="block text-slate-500" />
+                        <OutsideText value={row.participantId} mono maxWidth="max-w-[12rem]" block className="text-slate-500" />
                       ) : null}
                     </Td>
                     <Td label="Payload">

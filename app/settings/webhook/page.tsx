@@ -120,7 +120,11 @@ export default async function WebhookSettingsPage() {
         <p className="mt-2 text-sm text-slate-700">
           Last stored delivery:{" "}
           {overview.lastDelivery
-            ? `${formatDateTime(overview.lastDelivery.receivedAt, { seconds: true })} (${overview.lastDelivery.type}, ${overview.lastDelivery.outcome})`
+            ? (
+              <>
+                {formatDateTime(overview.lastDelivery.receivedAt, { seconds: true })} (<bdi>{overview.lastDelivery.type}</bdi>, {overview.lastDelivery.outcome})
+              </>
+            )
             : "none yet"}
         </p>
         {overview.refusedLastDay.length > 0 ? (
