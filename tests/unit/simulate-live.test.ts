@@ -1,5 +1,8 @@
+import { createServer } from "node:http";
+import { Webhook } from "svix";
 import { describe, expect, it } from "vitest";
 import { wantsHelp } from "@/lib/simulate/cli";
+import { runSimulation } from "@/lib/simulate/run";
 import { generateTraffic, splitAtNow, stampAt } from "@/lib/simulate/traffic";
 
 /**
@@ -67,5 +70,66 @@ describe("wantsHelp", () => {
     expect(wantsHelp(["--url", "http://localhost:3000", "-h"])).toBe(true);
     expect(wantsHelp(["--url", "http://localhost:3000"])).toBe(false);
     expect(wantsHelp(["--helpful"])).toBe(false);
+  });
+});
+
+describe("runSimulation over HTTP", () => {
+  it("never delivers an event whose time is after its arrival, and live plays arrive after the bulk", async () => {
+    const secret = "whsec_" + Buffer.from("simulate-live-unit-test-secret!!!!").toString("base64");
+    const webhook = new Webhook(secret);
+    const arrivals: { at: number; timestamp: number; svixId: string }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const at = Date.now();
+        const body = Buffer.concat(chunks).toString("utf8");
+        const headers = { "svix-id": String(req.headers["svix-id"]), "svix-timestamp": String(req.headers["svix-timestamp"]), "svix-signature": String(req.headers["svix-signature"]) };
+        try {
+          webhook.verify(body, headers);
+        } catch {
+          res.writeHead(401).end();
+          return;
+        }
+        const payload = JSON.parse(body) as { timestamp?: string };
+        arrivals.push({ at, timestamp: payload.timestamp ? Date.parse(payload.timestamp) : 0, svixId: headers["svix-id"] });
+        res.writeHead(201).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const started = Date.now();
+      const result = await runSimulation({
+        endpoint: new URL(`http://127.0.0.1:${port}/api/webhooks/instruqt`),
+        secret,
+        seed: "live-http",
+        learners: 30,
+        tracks: 3,
+        rate: Infinity,
+        concurrency: 8,
+        duplicates: 0,
+        reorder: 0,
+        // Plays start over the last hour up to now: many are still running when the run begins.
+        startMs: started - 3_600_000,
+        spreadSeconds: 3_600,
+        maxDurationMs: 60_000,
+        livePlays: 3,
+        liveSeconds: 2,
+      });
+      expect(result.summary.failed).toBe(0);
+      expect(arrivals.length).toBe(result.deliveries);
+      // Timestamps have millisecond precision at most; arrival is measured after the send.
+      expect(arrivals.filter((a) => a.timestamp > a.at)).toEqual([]);
+      const split = splitAtNow(result.traffic, started, { livePlays: 3, liveSeconds: 2 });
+      expect(split.live.length).toBeGreaterThan(0);
+      const liveIds = new Set(split.live.map(({ event }) => event.svixId));
+      const lastBulk = Math.max(...arrivals.filter((a) => !liveIds.has(a.svixId)).map((a) => a.at));
+      const liveArrivals = arrivals.filter((a) => liveIds.has(a.svixId));
+      expect(liveArrivals.length).toBe(split.live.length);
+      expect(liveArrivals.every((a) => a.at >= lastBulk && a.timestamp >= started)).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
