@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
+import type { Cookie, Page } from "@playwright/test";
 import { hashPassword } from "@/lib/auth/password";
 import { withClient } from "../support/database";
 import { PlayBuilder } from "../support/events-factory";
@@ -63,7 +63,6 @@ async function checkPage(page: Page, name: string, path: string, status = 200) {
   }
 }
 
-const ADMIN_STATE = "test-results/e2e/.pages-admin-state.json";
 
 test.beforeAll(async ({ baseURL }) => {
   mkdirSync(SHOTS, { recursive: true });
@@ -103,13 +102,16 @@ test("the sign-in page", async ({ page }) => {
 });
 
 test.describe("every page, as an admin", () => {
-  test.use({ storageState: ADMIN_STATE });
-
+  // One sign-in for the pages below: each test starts with the admin's session cookie.
+  let session: Cookie[] = [];
   test.beforeAll(async ({ browser, baseURL }) => {
     const context = await browser.newContext({ baseURL });
     await signIn(await context.newPage(), E2E_ADMIN);
-    await context.storageState({ path: ADMIN_STATE });
+    session = await context.cookies();
     await context.close();
+  });
+  test.beforeEach(async ({ page }) => {
+    await page.context().addCookies(session);
   });
 
   const firstEvent = () =>
