@@ -66,6 +66,8 @@ const stat = async (page: Page, label: string) =>
   Number((await page.locator(`[data-stat="${label}"]`).innerText()).replace(/[^\d]/g, ""));
 
 test("the overview counts a workshop sent as signed deliveries", async ({ page, baseURL }) => {
+  // Twenty signed deliveries one by one and a full-page screenshot: over a minute on a busy machine.
+  test.setTimeout(120_000);
   await signIn(page);
   const before = { learners: await stat(page, "Learners"), plays: await stat(page, "Plays"), completions: await stat(page, "Completions") };
 

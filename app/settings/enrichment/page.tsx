@@ -135,7 +135,7 @@ export default async function EnrichmentSettingsPage() {
         {queue.recent.length > 0 ? (
           <div className="mt-6 overflow-x-auto">
             <h3 className="text-sm font-semibold text-slate-800">Recent errors and notes</h3>
-            <table className="mt-2 w-full text-left text-sm">
+            <table className="stack-table mt-2 w-full text-left text-sm">
               <thead className="text-xs uppercase text-slate-500">
                 <tr>
                   <th className="py-2 pr-4 font-medium">Invite</th>
@@ -148,13 +148,13 @@ export default async function EnrichmentSettingsPage() {
               <tbody className="divide-y divide-slate-100" data-testid="queue-recent">
                 {queue.recent.map((job) => (
                   <tr key={job.inviteId}>
-                    <td className="py-2 pr-4 text-xs">
+                    <td data-label="Invite" className="py-2 pr-4 text-xs">
                       <OutsideText value={job.inviteId} mono maxWidth="max-w-[12rem]" />
                     </td>
-                    <td className="py-2 pr-4">{job.status}</td>
-                    <td className="py-2 pr-4 tabular-nums">{job.attempts}</td>
-                    <td className="py-2 pr-4 text-slate-700">{job.lastError ?? job.note}</td>
-                    <td className="whitespace-nowrap py-2 text-slate-500">{formatDate(job.updatedAt)}</td>
+                    <td data-label="Status" className="py-2 pr-4">{job.status}</td>
+                    <td data-label="Attempts" className="py-2 pr-4 tabular-nums">{job.attempts}</td>
+                    <td data-label="Message" className="py-2 pr-4 text-slate-700">{job.lastError ?? job.note}</td>
+                    <td data-label="Updated" className="whitespace-nowrap py-2 text-slate-500">{formatDate(job.updatedAt)}</td>
                   </tr>
                 ))}
               </tbody>
