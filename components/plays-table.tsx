@@ -33,8 +33,10 @@ export function PlaysTable({
             {showTrack ? <SortableTh label="Track" sortKey="track" {...sortable} /> : null}
             <SortableTh label="Status" sortKey="status" {...sortable} />
             <SortableTh label="Progress" sortKey="progress" {...sortable} />
-            <Th numeric>Attempts (failed)</Th>
-            <SortableTh label="Started" sortKey="started" {...sortable} />
+            <Th numeric>
+              <abbr title="Attempts (failed attempts)" className="no-underline">Attempts</abbr>
+            </Th>
+            <SortableTh label="Started (UTC)" sortKey="started" {...sortable} />
             <SortableTh label="Last activity" sortKey="activity" {...sortable} />
             <Th numeric>Time spent</Th>
             <Th>Invite</Th>
@@ -48,23 +50,23 @@ export function PlaysTable({
                 <Td label="Learner">
                   {play.userId ? (
                     <Link href={`/learners/${encodeURIComponent(play.userId)}`} className="font-medium text-indigo-800 hover:underline">
-                      <OutsideText value={name} maxWidth="max-w-[14rem]" />
+                      <OutsideText value={name} maxWidth="max-w-[12rem]" />
                     </Link>
                   ) : (
-                    <OutsideText value={name} maxWidth="max-w-[14rem]" className="font-medium text-slate-800" />
+                    <OutsideText value={name} maxWidth="max-w-[12rem]" className="font-medium text-slate-800" />
                   )}
                   {play.email && name !== play.email ? (
-                    <OutsideText value={play.email} maxWidth="max-w-[14rem]" block className="text-xs text-slate-600" />
+                    <OutsideText value={play.email} maxWidth="max-w-[12rem]" block className="text-xs text-slate-600" />
                   ) : null}
                   {play.userId && name !== play.userId ? (
-                    <OutsideText value={play.userId} mono maxWidth="max-w-[14rem]" block className="text-xs text-slate-500" />
+                    <OutsideText value={play.userId} mono maxWidth="max-w-[12rem]" block className="text-xs text-slate-500" />
                   ) : null}
                 </Td>
                 {showTrack ? (
                   <Td label="Track">
                     {play.trackKey ? (
                       <Link href={trackPath(play.trackKey)} className="text-slate-800 underline decoration-slate-300 hover:decoration-slate-600">
-                        <OutsideText value={play.trackSlug ?? play.trackId ?? play.trackKey} maxWidth="max-w-[12rem]" />
+                        <OutsideText value={play.trackSlug ?? play.trackId ?? play.trackKey} maxWidth="max-w-[11rem]" />
                       </Link>
                     ) : (
                       "—"
@@ -89,7 +91,7 @@ export function PlaysTable({
                   {play.attempts}
                   <span className={play.failedAttempts > 0 ? "text-rose-700" : "text-slate-500"}> ({play.failedAttempts})</span>
                 </Td>
-                <Td label="Started" className="whitespace-nowrap text-slate-700">{formatDateTime(play.startedAt)}</Td>
+                <Td label="Started (UTC)" className="whitespace-nowrap text-slate-700">{formatDateTime(play.startedAt).replace(" UTC", "")}</Td>
                 <Td label="Last activity" className="whitespace-nowrap text-slate-700">
                   <time dateTime={play.lastActivityAt?.toISOString()} title={formatDateTime(play.lastActivityAt, { seconds: true })}>
                     {formatAgo(play.lastActivityAt, now)}
