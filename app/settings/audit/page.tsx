@@ -33,9 +33,10 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
       </p>
 
       <form method="get" action="/settings/audit" className="mt-4 flex flex-wrap items-end gap-3" aria-label="Filter the audit log">
-        <div>
+        <div className="min-w-0 max-w-full">
           <label htmlFor="action" className="block text-sm font-medium text-slate-700">Action</label>
-          <select id="action" name="action" defaultValue={query.action ?? ""} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
+          {/* The longest action label is wider than a phone: the menu takes the width there is. */}
+          <select id="action" name="action" defaultValue={query.action ?? ""} className="mt-1 w-full max-w-full rounded-md border border-slate-300 px-3 py-2 text-sm sm:w-auto">
             <option value="">All actions</option>
             {auditActions.map((action) => (
               <option key={action} value={action}>{auditActionLabels[action]}</option>
