@@ -1,11 +1,14 @@
-import Link from "next/link";
+import { StatusMessage, StatusShell } from "@/components/status-page";
+import { currentUser } from "@/lib/auth/guard";
 
-export default function Forbidden() {
+/** An instructor on an admin page: the app shell stays, so every page they may see is one click away. */
+export default async function Forbidden() {
+  const user = await currentUser().catch(() => null);
   return (
-    <main className="mx-auto max-w-lg p-8 text-center">
-      <h1 className="text-2xl font-semibold">Admins only</h1>
-      <p className="mt-2 text-slate-600">Your account can see every dashboard and export, but not this page.</p>
-      <Link href="/" className="mt-6 inline-block text-indigo-700 underline">Back to the overview</Link>
-    </main>
+    <StatusShell user={user}>
+      <StatusMessage code={403} title="Admins only" links={[{ href: "/", label: "Back to the overview" }]}>
+        <p>Your account can see every dashboard and export, but not this page.</p>
+      </StatusMessage>
+    </StatusShell>
   );
 }

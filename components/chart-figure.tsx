@@ -26,14 +26,16 @@ export function ChartFigure({
         <summary className="cursor-pointer rounded text-indigo-800 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
           Show the numbers as a table
         </summary>
-        <div className="relative mt-2 overflow-x-auto">{table}</div>
+        <div className="relative mt-2 overflow-x-auto" role="group" aria-label={`${title}: the numbers`} tabIndex={0}>
+          {table}
+        </div>
       </details>
     </figure>
   );
 }
 
 /** The plain table inside a chart's disclosure. */
-export function ChartTable({ caption, headers, rows }: { caption: string; headers: string[]; rows: (string | number)[][] }) {
+export function ChartTable({ caption, headers, rows }: { caption: string; headers: string[]; rows: React.ReactNode[][] }) {
   return (
     <table className="min-w-full text-sm">
       <caption className="sr-only">{caption}</caption>

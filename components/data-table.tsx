@@ -2,13 +2,19 @@ import Link from "next/link";
 import { queryString } from "@/lib/dashboard/query-params";
 
 /**
- * Tables scroll sideways inside their frame on a narrow screen instead of squeezing columns
- * unreadably; the caption names the table for screen readers.
+ * On a phone a table becomes stacked rows (app/globals.css `.stack-table`: give each Td its
+ * `label`); wider, a table that still does not fit scrolls sideways inside its frame, which is
+ * focusable so keyboard users can scroll it too. The caption names the table for screen readers.
  */
-export function TableFrame({ caption, children }: { caption: string; children: React.ReactNode }) {
+export function TableFrame({ caption, children, testId }: { caption: string; children: React.ReactNode; testId?: string }) {
   return (
-    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-      <table className="min-w-full divide-y divide-slate-200 text-sm">
+    <div
+      role="group"
+      aria-label={caption}
+      tabIndex={0}
+      className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+    >
+      <table className="stack-table min-w-full divide-y divide-slate-200 text-sm" data-testid={testId}>
         <caption className="sr-only">{caption}</caption>
         {children}
       </table>
@@ -30,12 +36,19 @@ export function Td({
   children,
   numeric = false,
   className = "",
+  label,
 }: {
   children?: React.ReactNode;
   numeric?: boolean;
   className?: string;
+  /** The column's name, shown before the value when the table is stacked on a phone. */
+  label?: string;
 }) {
-  return <td className={`px-3 py-2 align-top ${numeric ? "text-right tabular-nums" : ""} ${className}`}>{children}</td>;
+  return (
+    <td data-label={label} className={`px-3 py-2 align-top ${numeric ? "text-right tabular-nums" : ""} ${className}`}>
+      {children}
+    </td>
+  );
 }
 
 export type Query = Record<string, string | number | undefined>;
@@ -105,7 +118,8 @@ export function Pagination({
   const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
   const last = Math.min(total, page * pageSize);
   const link = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-slate-700 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
-  const disabled = "rounded-md border border-slate-200 px-3 py-1.5 text-slate-400";
+  // Unavailable steps keep 4.5:1 contrast (slate-500 on white): greyed, still readable.
+  const disabled = "rounded-md border border-slate-200 px-3 py-1.5 text-slate-500";
   return (
     <nav aria-label="Pagination" className="mt-3 flex flex-wrap items-center justify-between gap-3 text-sm text-slate-700">
       <p>

@@ -4,12 +4,12 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { NavItem } from "./app-shell";
 
-export function NavLinks({ items }: { items: NavItem[] }) {
+export function NavLinks({ items, vertical = false }: { items: NavItem[]; vertical?: boolean }) {
   const pathname = usePathname();
   const isActive = (href: string) =>
     href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href.split("/").slice(0, 2).join("/")}/`) || pathname === href.split("/").slice(0, 2).join("/");
   return (
-    <nav aria-label="Main" className="flex flex-wrap gap-1 text-sm">
+    <nav aria-label="Main" className={`flex gap-1 text-sm ${vertical ? "flex-col" : "flex-wrap"}`}>
       {items.map((item) => (
         <Link
           key={item.href}

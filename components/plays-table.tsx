@@ -4,6 +4,7 @@ import { trackPath } from "@/lib/dashboard/tracks";
 import { StatusBadge } from "./badges";
 import { Pagination, SortableTh, TableFrame, Td, Th, type Query } from "./data-table";
 import { formatAgo, formatDateTime, formatDuration, learnerLabel } from "./format";
+import { OutsideText } from "./outside-text";
 import { ProgressBar } from "./progress-bar";
 
 /** A page of plays: who, which track, where they are, and when they were last active. */
@@ -32,8 +33,10 @@ export function PlaysTable({
             {showTrack ? <SortableTh label="Track" sortKey="track" {...sortable} /> : null}
             <SortableTh label="Status" sortKey="status" {...sortable} />
             <SortableTh label="Progress" sortKey="progress" {...sortable} />
-            <Th numeric>Attempts (failed)</Th>
-            <SortableTh label="Started" sortKey="started" {...sortable} />
+            <Th numeric>
+              <abbr title="Attempts (failed attempts)" className="no-underline">Attempts</abbr>
+            </Th>
+            <SortableTh label="Started (UTC)" sortKey="started" {...sortable} />
             <SortableTh label="Last activity" sortKey="activity" {...sortable} />
             <Th numeric>Time spent</Th>
             <Th>Invite</Th>
@@ -44,31 +47,33 @@ export function PlaysTable({
             const name = learnerLabel(play);
             return (
               <tr key={play.participantId} className="hover:bg-slate-50" data-participant={play.participantId}>
-                <Td>
+                <Td label="Learner">
                   {play.userId ? (
                     <Link href={`/learners/${encodeURIComponent(play.userId)}`} className="font-medium text-indigo-800 hover:underline">
-                      {name}
+                      <OutsideText value={name} maxWidth="max-w-[12rem]" />
                     </Link>
                   ) : (
-                    <span className="font-medium text-slate-800">{name}</span>
+                    <OutsideText value={name} maxWidth="max-w-[12rem]" className="font-medium text-slate-800" />
                   )}
-                  {play.email && name !== play.email ? <span className="block text-xs text-slate-600">{play.email}</span> : null}
+                  {play.email && name !== play.email ? (
+                    <OutsideText value={play.email} maxWidth="max-w-[12rem]" block className="text-xs text-slate-600" />
+                  ) : null}
                   {play.userId && name !== play.userId ? (
-                    <span className="block font-mono text-xs text-slate-500">{play.userId}</span>
+                    <OutsideText value={play.userId} mono maxWidth="max-w-[12rem]" block className="text-xs text-slate-500" />
                   ) : null}
                 </Td>
                 {showTrack ? (
-                  <Td>
+                  <Td label="Track">
                     {play.trackKey ? (
                       <Link href={trackPath(play.trackKey)} className="text-slate-800 underline decoration-slate-300 hover:decoration-slate-600">
-                        {play.trackSlug ?? play.trackId}
+                        <OutsideText value={play.trackSlug ?? play.trackId ?? play.trackKey} maxWidth="max-w-[11rem]" />
                       </Link>
                     ) : (
                       "—"
                     )}
                   </Td>
                 ) : null}
-                <Td>
+                <Td label="Status">
                   <StatusBadge status={play.status} inactive={play.inactive} />
                   {play.sandboxFailures > 0 ? (
                     <span className="mt-1 block text-xs font-medium text-rose-700">
@@ -76,24 +81,26 @@ export function PlaysTable({
                     </span>
                   ) : null}
                 </Td>
-                <Td>
+                <Td label="Progress">
                   <ProgressBar completed={play.challengesCompleted} total={play.totalChallenges} percent={play.progressPercent} />
                   {play.skippedChallenges > 0 ? (
                     <span className="mt-0.5 block text-xs text-slate-600">{play.skippedChallenges} skipped</span>
                   ) : null}
                 </Td>
-                <Td numeric>
+                <Td numeric label="Attempts (failed)">
                   {play.attempts}
                   <span className={play.failedAttempts > 0 ? "text-rose-700" : "text-slate-500"}> ({play.failedAttempts})</span>
                 </Td>
-                <Td className="whitespace-nowrap text-slate-700">{formatDateTime(play.startedAt)}</Td>
-                <Td className="whitespace-nowrap text-slate-700">
+                <Td label="Started (UTC)" className="whitespace-nowrap text-slate-700">{formatDateTime(play.startedAt).replace(" UTC", "")}</Td>
+                <Td label="Last activity" className="whitespace-nowrap text-slate-700">
                   <time dateTime={play.lastActivityAt?.toISOString()} title={formatDateTime(play.lastActivityAt, { seconds: true })}>
                     {formatAgo(play.lastActivityAt, now)}
                   </time>
                 </Td>
-                <Td numeric>{formatDuration(play.timeSpentSeconds)}</Td>
-                <Td className="font-mono text-xs text-slate-600">{play.inviteId ?? "—"}</Td>
+                <Td numeric label="Time spent">{formatDuration(play.timeSpentSeconds)}</Td>
+                <Td label="Invite" className="text-xs text-slate-600">
+                  {play.inviteId ? <OutsideText value={play.inviteId} mono maxWidth="max-w-[9rem]" /> : "—"}
+                </Td>
               </tr>
             );
           })}

@@ -1,7 +1,9 @@
+import Link from "next/link";
 import type { TimelineEvent } from "@/lib/dashboard/learner-detail";
 import { FlagBadge } from "./badges";
 import { TableFrame, Td, Th } from "./data-table";
 import { describeEventType, formatDateTime } from "./format";
+import { LongText, OutsideText } from "./outside-text";
 
 const flagText: Record<NonNullable<TimelineEvent["flag"]>, { tone: "danger" | "warning" | "info"; label: string }> = {
   sandbox_failure: { tone: "danger", label: "Sandbox failed" },
@@ -34,29 +36,45 @@ export function Timeline({ events }: { events: TimelineEvent[] }) {
               data-flag={event.flag ?? undefined}
               className={event.flag === "sandbox_failure" || event.flag === "invalid" ? "bg-rose-50/60" : event.flag === "review" ? "bg-indigo-50/50" : ""}
             >
-              <Td className="whitespace-nowrap font-mono text-xs text-slate-700">
+              <Td label="Time (UTC)" className="whitespace-nowrap font-mono text-xs text-slate-700">
                 <time dateTime={(event.occurredAt ?? event.receivedAt).toISOString()}>
                   {formatDateTime(event.occurredAt ?? event.receivedAt, { seconds: true }).replace(" UTC", "")}
                 </time>
               </Td>
-              <Td>
-                <span className="font-medium text-slate-900">{describeEventType(event.type)}</span>
-                <span className="block font-mono text-xs text-slate-500">{event.type}</span>
+              <Td label="Event">
+                <Link href={`/events/${event.id}`} className="font-medium text-indigo-800 hover:underline">
+                  {describeEventType(event.type)}
+                </Link>
+                <OutsideText value={event.type} mono maxWidth="max-w-[14rem]" block className="text-xs text-slate-500" />
               </Td>
-              <Td className="text-slate-700">{event.trackLabel ?? "—"}</Td>
-              <Td className="text-slate-700">
+              <Td label="Track" className="text-slate-700">
+                {event.trackLabel ? <OutsideText value={event.trackLabel} maxWidth="max-w-[12rem]" /> : "—"}
+              </Td>
+              <Td label="Challenge" className="text-slate-700">
                 {event.challengeIndex !== null ? `#${event.challengeIndex + 1} ` : ""}
-                {event.challengeId ? <span className="font-mono text-xs text-slate-600">{event.challengeId}</span> : event.challengeIndex === null ? "—" : null}
+                {event.challengeId ? (
+                  <OutsideText value={event.challengeId} mono maxWidth="max-w-[10rem]" className="text-xs text-slate-600" />
+                ) : event.challengeIndex === null ? (
+                  "—"
+                ) : null}
               </Td>
-              <Td>
+              <Td label="Result">
                 <span className="flex flex-wrap items-center gap-1">
                   {event.completed === true ? <span className="font-medium text-emerald-700">Passed</span> : null}
                   {event.score !== null ? <span className="text-slate-800">Score {event.score}</span> : null}
                   {flag ? <FlagBadge tone={flag.tone}>{flag.label}</FlagBadge> : null}
-                  {event.error ? <span className="text-xs text-rose-800">{event.error}</span> : null}
+                  {event.error ? <LongText value={event.error} limit={160} className="text-xs text-rose-800" /> : null}
                 </span>
               </Td>
-              <Td className="font-mono text-xs text-slate-500">{event.participantId ?? "—"}</Td>
+              <Td label="Play" className="text-xs text-slate-500">
+                {event.participantId ? (
+                  <a href={`#play-${encodeURIComponent(event.participantId)}`} className="underline decoration-slate-300 hover:decoration-slate-600">
+                    <OutsideText value={event.participantId} mono maxWidth="max-w-[9rem]" />
+                  </a>
+                ) : (
+                  "—"
+                )}
+              </Td>
             </tr>
           );
         })}

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { trackPath, type TrackSummary } from "@/lib/dashboard/tracks";
 import { TableFrame, Td, Th } from "./data-table";
+import { OutsideText } from "./outside-text";
 import { formatAgo, formatDuration, formatNumber, formatRate } from "./format";
 
 /** Tracks with their starts, completions and how long completing took. */
@@ -13,7 +14,9 @@ export function TrackTable({ tracks, now, caption }: { tracks: TrackSummary[]; n
           <Th numeric>Starts</Th>
           <Th numeric>Completions</Th>
           <Th numeric>Completion rate</Th>
-          <Th numeric>Median time to complete</Th>
+          <Th numeric>
+            <abbr title="Median time from start to completion" className="no-underline">Median time</abbr>
+          </Th>
           <Th numeric>Challenges</Th>
           <Th>Last activity</Th>
         </tr>
@@ -21,18 +24,18 @@ export function TrackTable({ tracks, now, caption }: { tracks: TrackSummary[]; n
       <tbody className="divide-y divide-slate-100">
         {tracks.map((track) => (
           <tr key={track.id} className="hover:bg-slate-50" data-track={track.id}>
-            <Td>
-              <Link href={trackPath(track.key)} className="whitespace-nowrap font-medium text-indigo-800 hover:underline">
-                {track.slug ?? track.id}
+            <Td label="Track">
+              <Link href={trackPath(track.key)} className="font-medium text-indigo-800 hover:underline">
+                <OutsideText value={track.slug ?? track.id} maxWidth="max-w-[15rem]" />
               </Link>
-              {track.slug ? <span className="block font-mono text-xs text-slate-500">{track.id}</span> : null}
+              {track.slug ? <OutsideText value={track.id} mono maxWidth="max-w-[15rem]" block className="text-xs text-slate-500" /> : null}
             </Td>
-            <Td numeric>{formatNumber(track.plays)}</Td>
-            <Td numeric>{formatNumber(track.completions)}</Td>
-            <Td numeric>{formatRate(track.completionRate)}</Td>
-            <Td numeric>{formatDuration(track.medianCompletionSeconds)}</Td>
-            <Td numeric>{track.totalChallenges ?? "—"}</Td>
-            <Td className="whitespace-nowrap text-slate-700">
+            <Td numeric label="Starts">{formatNumber(track.plays)}</Td>
+            <Td numeric label="Completions">{formatNumber(track.completions)}</Td>
+            <Td numeric label="Completion rate">{formatRate(track.completionRate)}</Td>
+            <Td numeric label="Median time">{formatDuration(track.medianCompletionSeconds)}</Td>
+            <Td numeric label="Challenges">{track.totalChallenges ?? "—"}</Td>
+            <Td label="Last activity" className="whitespace-nowrap text-slate-700">
               <time dateTime={track.lastActivityAt?.toISOString()} title={track.lastActivityAt?.toISOString()}>
                 {formatAgo(track.lastActivityAt, now)}
               </time>

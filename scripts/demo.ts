@@ -1,11 +1,27 @@
 // `npm run demo`: fills a running Cairn (by default `npm start` on http://localhost:3000) with a
-// few hundred learners' activity over the last days, so a newcomer sees a living dashboard.
+// few hundred learners' activity over the last days, so a newcomer sees a living dashboard; a
+// few plays then carry on live for a minute or two. No event is sent with a time after its
+// sending.
 import { z } from "zod";
 import { isValidSigningSecret } from "@/lib/webhooks/secret-format";
 import { arg, formatSummary, generateSigningSecret, loopbackUrl, parseArgs, randomSeed, runMain, UsageError, validateArgs, webhookEndpoint } from "@/lib/simulate/cli";
 import { runSimulation } from "@/lib/simulate/run";
 
-const USAGE = `usage: npm run demo -- [--url http://localhost:3000] [--secret whsec_…] [--learners 200]
+const USAGE = `usage: npm run demo -- [options]
+
+Fills a running Cairn with ~200 learners' activity over the last days (a few minutes at the
+default rate), then keeps a handful of plays going live for a minute or two.
+
+  --url URL           Cairn on this machine (default http://localhost:3000), e.g. --url http://localhost:3100
+  --secret whsec_…    the signing secret Cairn verifies with (default: $INSTRUQT_WEBHOOK_SECRET)
+  --learners N        learners, each playing 1-3 tracks (default 200)
+  --tracks N          tracks (default 6)
+  --days N            plays start over this many days up to now (default 3)
+  --live N            plays that carry on live after the bulk (default 5, 0 for none)
+  --rate R            deliveries per second (default 200)
+  --concurrency C     requests in flight at most (default 10)
+  --seed S            makes the data reproducible (default random)
+  --help              this text
 
 The signing secret must be the one Cairn verifies with: pass --secret, or set
 INSTRUQT_WEBHOOK_SECRET (the same variable that configures Cairn at its first start).`;
@@ -19,6 +35,7 @@ const Args = z.object({
   concurrency: arg.int(1, 200).default(10),
   seed: arg.string().optional(),
   days: arg.number(0.01, 365).default(3),
+  live: arg.int(0, 100).default(5),
 });
 
 function missingSecret(): never {
@@ -58,9 +75,11 @@ runMain(USAGE, async () => {
     concurrency: args.concurrency,
     duplicates: 0.02,
     reorder: 0.05,
-    // The last plays start about an hour ago and run into the present: a live-looking cohort.
-    startMs: Date.now() - spreadSeconds * 1000 - 3_600_000,
+    // Plays start up to now: the latest are mid-track, a few of them carry on live.
+    startMs: Date.now() - spreadSeconds * 1000,
     spreadSeconds,
+    livePlays: args.live,
+    liveSeconds: 90,
     maxDurationMs: 15 * 60_000,
     log: (line) => console.log(line),
   });

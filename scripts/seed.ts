@@ -15,7 +15,8 @@ const USAGE = `usage: npm run seed -- --database-url URL [options]
   --seed S            the data set is a function of the seed and --end (default "cairn")
   --end ISO           newest event time (default: now); events spread over --days before it
   --days N            (default 90)
-  --verify N          plays and learners re-checked through the real projection path (default 20, 0 skips)`;
+  --verify N          plays and learners re-checked through the real projection path (default 20, 0 skips)
+  --help              this text`;
 
 const Args = z.object({
   "database-url": arg.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection string"),

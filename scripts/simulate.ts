@@ -2,7 +2,7 @@
 // traffic (lib/simulate), signed like Svix, to a Cairn on this machine, then prints what came back.
 import { z } from "zod";
 import { isValidSigningSecret } from "@/lib/webhooks/secret-format";
-import { arg, formatSummary, loopbackUrl, parseArgs, randomSeed, runMain, validateArgs, webhookEndpoint } from "@/lib/simulate/cli";
+import { arg, formatSummary, loopbackUrl, parseArgs, randomSeed, runMain, UsageError, validateArgs, webhookEndpoint } from "@/lib/simulate/cli";
 import { runSimulation } from "@/lib/simulate/run";
 
 const USAGE = `usage: npm run simulate -- --url URL --secret whsec_… [options]
@@ -16,9 +16,15 @@ const USAGE = `usage: npm run simulate -- --url URL --secret whsec_… [options]
   --duplicates P       share of messages delivered twice, same svix-id (default 0)
   --reorder P          share of messages delivered late, out of order (default 0)
   --seed S             makes the traffic reproducible (default random, printed)
-  --start ISO          event time of the first play (default: --spread before now)
+  --start ISO          event time of the first play, not in the future (default: --spread before now)
   --spread SECONDS     plays start over this span (default 7200)
-  --max-duration SECS  stop starting deliveries after this long (default 600)`;
+  --live N             plays still running now that carry on live after the rest is sent (default 5)
+  --live-seconds S     how long those live plays go on, at most (default 90)
+  --max-duration SECS  stop starting deliveries after this long (default 600)
+  --help               this text
+
+No event is sent with a time after the moment it is sent: what lies beyond now is left out, but
+for the --live plays, whose next events are sent (and stamped) as they happen.`;
 
 const Args = z.object({
   url: arg.string(),
@@ -33,12 +39,15 @@ const Args = z.object({
   start: arg.date().optional(),
   spread: arg.int(0, 10 * 365 * 86_400).default(7_200),
   "max-duration": arg.number(1, 24 * 3600).default(600),
+  live: arg.int(0, 1_000).default(5),
+  "live-seconds": arg.number(1, 3600).default(90),
 });
 
 runMain(USAGE, async () => {
   const args = validateArgs(Args, parseArgs(process.argv.slice(2)));
   const endpoint = webhookEndpoint(loopbackUrl(args.url));
   const seed = args.seed ?? randomSeed();
+  if (args.start !== undefined && args.start > Date.now()) throw new UsageError("--start: must not be in the future (events are never sent before they happen)");
   const startMs = args.start ?? Date.now() - args.spread * 1000;
   console.log(`simulating with --seed ${seed} --start ${new Date(startMs).toISOString()} → ${endpoint}`);
   const { summary } = await runSimulation({
@@ -54,6 +63,8 @@ runMain(USAGE, async () => {
     startMs,
     spreadSeconds: args.spread,
     maxDurationMs: args["max-duration"] * 1000,
+    livePlays: args.live,
+    liveSeconds: args["live-seconds"],
     log: (line) => console.log(line),
   });
   console.log(formatSummary(summary));

@@ -10,6 +10,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(`usage: npm test [-- SUITE...]
+
+Runs every suite in order, or only the named ones: typecheck lint unit integration e2e faults.
+Ends with "Tests: N passed, N failed"; exits non-zero when anything fails.`);
+  process.exit(0);
+}
+
 const root = new URL("..", import.meta.url).pathname;
 const reports = join(root, "test-results", "reports");
 rmSync(reports, { recursive: true, force: true });

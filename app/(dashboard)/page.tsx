@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ChartFigure, ChartTable } from "@/components/chart-figure";
+import { fromFirstActiveDay } from "@/components/chart-data";
 import { EventsPerDayChart } from "@/components/charts/events-per-day-chart";
 import { ConnectInstruqt, EmptyState } from "@/components/connect-instruqt";
 import { formatDay, formatNumber, formatRate } from "@/components/format";
@@ -11,16 +12,24 @@ import { StatCard, StatGrid } from "@/components/stat-card";
 import { TrackTable } from "@/components/track-table";
 import { requireUser } from "@/lib/auth/guard";
 import { ACTIVE_WINDOW_MINUTES, EVENTS_PER_DAY_DAYS, overview } from "@/lib/dashboard/overview";
+import type { RawSearchParams } from "@/lib/dashboard/query-params";
 import { webhookEndpointUrl } from "@/lib/dashboard/webhook-endpoint";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Overview" };
 
-export default async function OverviewPage() {
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<RawSearchParams> }) {
   const user = await requireUser();
   const now = new Date();
-  const data = await overview(now);
+  // Recent activity hides environment set-up and clean-up unless asked (?housekeeping=1).
+  const housekeeping = (await searchParams).housekeeping === "1";
+  const data = await overview(now, { housekeeping });
   const eventsInPeriod = data.eventsPerDay.reduce((sum, day) => sum + day.events, 0);
+  const chartDays = fromFirstActiveDay(data.eventsPerDay);
+  const chartTitle =
+    chartDays.length === data.eventsPerDay.length
+      ? `Events per day, last ${EVENTS_PER_DAY_DAYS} days`
+      : `Events per day since ${formatDay(chartDays[0]!.day)}`;
 
   return (
     <>
@@ -57,34 +66,37 @@ export default async function OverviewPage() {
         <StatCard label="Completion rate" value={formatRate(data.completionRate)} detail="Completions ÷ plays" />
       </StatGrid>
 
-      <div className="mt-8">
-        <ChartFigure
-          id="events-per-day"
-          title={`Events per day, last ${EVENTS_PER_DAY_DAYS} days`}
-          description={`${formatNumber(eventsInPeriod)} events by when they happened (UTC days); test deliveries excluded.`}
-          chart={<EventsPerDayChart data={data.eventsPerDay} />}
-          table={
-            <ChartTable
-              caption="Events per day"
-              headers={["Day (UTC)", "Events"]}
-              rows={data.eventsPerDay.map((day) => [`${formatDay(day.day)} (${day.day})`, formatNumber(day.events)])}
-            />
-          }
-        />
-      </div>
-
       <div className="mt-8 grid gap-8 xl:grid-cols-3">
         <div className="min-w-0 xl:col-span-2">
-          <Section id="tracks" title="Tracks" description="Every play is one start; median time runs from start to completion.">
-            {data.tracks.length > 0 ? (
-              <TrackTable tracks={data.tracks} now={now} caption="Tracks with starts, completions and median time" />
-            ) : (
-              <EmptyState title="No tracks yet">Tracks appear with their first play.</EmptyState>
-            )}
-          </Section>
+          <ChartFigure
+            id="events-per-day"
+            title={chartTitle}
+            description={`${formatNumber(eventsInPeriod)} events in the last ${EVENTS_PER_DAY_DAYS} days, by when they happened (UTC days); test deliveries excluded.`}
+            chart={<EventsPerDayChart data={chartDays} />}
+            table={
+              <ChartTable
+                caption="Events per day"
+                headers={["Day (UTC)", "Events"]}
+                rows={chartDays.map((day) => [`${formatDay(day.day)} (${day.day})`, formatNumber(day.events)])}
+              />
+            }
+          />
         </div>
         <div className="min-w-0">
-          <Section id="recent" title="Recent activity">
+          <Section
+            id="recent"
+            title="Recent activity"
+            description={housekeeping ? "Every event, environment set-up and clean-up included." : "What learners did; environment set-up and clean-up hidden."}
+            actions={
+              <Link
+                href={housekeeping ? "/" : "/?housekeeping=1"}
+                className="text-sm text-indigo-800 underline hover:text-indigo-950"
+                data-testid="housekeeping-toggle"
+              >
+                {housekeeping ? "Hide set-up and clean-up" : "Show set-up and clean-up"}
+              </Link>
+            }
+          >
             {data.recent.length > 0 ? (
               <RecentActivity events={data.recent} now={now} />
             ) : (
@@ -92,6 +104,16 @@ export default async function OverviewPage() {
             )}
           </Section>
         </div>
+      </div>
+
+      <div className="mt-8">
+        <Section id="tracks" title="Tracks" description="Every play is one start; median time runs from start to completion.">
+          {data.tracks.length > 0 ? (
+            <TrackTable tracks={data.tracks} now={now} caption="Tracks with starts, completions and median time" />
+          ) : (
+            <EmptyState title="No tracks yet">Tracks appear with their first play.</EmptyState>
+          )}
+        </Section>
       </div>
     </>
   );

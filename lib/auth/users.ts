@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { commandActor } from "@/lib/audit/actor";
+import { recordAudit } from "@/lib/audit/log";
 import { emailAddress } from "@/lib/email";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -41,9 +43,16 @@ export async function ensureFirstAdmin(log: (line: string) => void = console.log
   const { CAIRN_ADMIN_EMAIL, CAIRN_ADMIN_PASSWORD } = env();
   const email = CAIRN_ADMIN_EMAIL ?? "admin@localhost";
   const generated = CAIRN_ADMIN_PASSWORD ? null : randomBytes(12).toString("base64url");
+  const passwordHash = await hashPassword(CAIRN_ADMIN_PASSWORD ?? generated!);
   try {
-    await db().user.create({
-      data: { email: email.toLowerCase(), role: "admin", passwordHash: await hashPassword(CAIRN_ADMIN_PASSWORD ?? generated!) },
+    // The audit log starts with the admin everything else is done by (never the password).
+    await db().$transaction(async (tx) => {
+      const created = await tx.user.create({ data: { email: email.toLowerCase(), role: "admin", passwordHash }, select: { id: true, email: true } });
+      await recordAudit(tx, commandActor(CAIRN_ADMIN_EMAIL ? "first start (CAIRN_ADMIN_EMAIL)" : "first start"), "user.created", `user:${created.id}`, {
+        email: created.email,
+        role: "admin",
+        passwordGenerated: generated !== null,
+      });
     });
   } catch (error) {
     // Another instance created the first admin at the same moment.

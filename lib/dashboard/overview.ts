@@ -1,4 +1,5 @@
 import { db, Prisma } from "@/lib/db/client";
+import { HOUSEKEEPING_EVENT_TYPES } from "@/lib/instruqt/events";
 import { trackKeySql, trackSummaries, type TrackSummary } from "./tracks";
 
 /**
@@ -75,7 +76,9 @@ export function eventsPerDayQuery(now: Date, days = EVENTS_PER_DAY_DAYS): Prisma
     ORDER BY d.day`;
 }
 
-export function recentActivityQuery(limit = RECENT_ACTIVITY_LIMIT): Prisma.Sql {
+/** `housekeeping: false` leaves out HOUSEKEEPING_EVENT_TYPES before the limit, so the feed stays full. */
+export function recentActivityQuery(limit = RECENT_ACTIVITY_LIMIT, { housekeeping = true } = {}): Prisma.Sql {
+  const skip = housekeeping ? Prisma.empty : Prisma.sql`AND type NOT IN (${Prisma.join([...HOUSEKEEPING_EVENT_TYPES])})`;
   return Prisma.sql`
     SELECT e.id::text AS id, e.type, e.occurred_at, e.received_at, e.participant_id, e.user_id,
            nullif(concat_ws(' ', l.first_name, l.last_name), '') AS learner_name, l.email,
@@ -89,7 +92,7 @@ export function recentActivityQuery(limit = RECENT_ACTIVITY_LIMIT): Prisma.Sql {
            e.outcome::text AS outcome
     FROM (
       SELECT * FROM webhook_event
-      WHERE outcome <> 'test' AND occurred_at IS NOT NULL
+      WHERE outcome <> 'test' AND occurred_at IS NOT NULL ${skip}
       ORDER BY occurred_at DESC, id DESC
       LIMIT ${limit}
     ) e
@@ -115,8 +118,8 @@ interface RecentRow {
   outcome: string;
 }
 
-export async function recentActivity(limit = RECENT_ACTIVITY_LIMIT): Promise<RecentEvent[]> {
-  const rows = await db().$queryRaw<RecentRow[]>(recentActivityQuery(limit));
+export async function recentActivity(limit = RECENT_ACTIVITY_LIMIT, options: { housekeeping?: boolean } = {}): Promise<RecentEvent[]> {
+  const rows = await db().$queryRaw<RecentRow[]>(recentActivityQuery(limit, options));
   return rows.map((row) => ({
     id: row.id,
     type: row.type,
@@ -138,7 +141,7 @@ export async function eventsPerDay(now = new Date(), days = EVENTS_PER_DAY_DAYS)
   return db().$queryRaw<DayCount[]>(eventsPerDayQuery(now, days));
 }
 
-export async function overview(now = new Date()): Promise<Overview> {
+export async function overview(now = new Date(), { housekeeping = false }: { housekeeping?: boolean } = {}): Promise<Overview> {
   const activeSince = new Date(now.getTime() - ACTIVE_WINDOW_MINUTES * 60_000);
   const [counts, tracks, days, recent] = await Promise.all([
     db().$queryRaw<{ learners: number; active_now: number; any_delivery: boolean }[]>`
@@ -148,7 +151,7 @@ export async function overview(now = new Date()): Promise<Overview> {
              EXISTS (SELECT 1 FROM webhook_event) AS any_delivery`,
     trackSummaries(),
     eventsPerDay(now),
-    recentActivity(),
+    recentActivity(RECENT_ACTIVITY_LIMIT, { housekeeping }),
   ]);
   // Every play belongs to a track, so the totals are the sums of the per-track counts: one pass
   // over `participant` instead of two.

@@ -171,7 +171,8 @@ export async function seedEnrichmentFromEnvironment(): Promise<boolean> {
     await tx.auditLog.create({
       data: {
         actorId: null,
-        actorEmail: null,
+        // Named like the other values seeded at start, so the audit log says where it came from.
+        actorEmail: "environment (INSTRUQT_API_KEY, INSTRUQT_GRAPHQL_URL)",
         action: "enrichment.settings.seeded",
         target: "enrichment",
         details: { from: "environment", apiKey: INSTRUQT_API_KEY ? "set" : "unset", graphqlUrl: INSTRUQT_GRAPHQL_URL ?? null },

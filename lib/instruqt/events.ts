@@ -127,6 +127,19 @@ export type EventOf<K extends EventType> = z.infer<(typeof eventSchemas)[K]>;
 export type PlayEvent = Extract<InstruqtEvent, { participant_id: string }>;
 export type ChallengeEvent = Extract<InstruqtEvent, { challenge_id: string }>;
 
+/**
+ * Events Instruqt sends about its own machinery (environments set up and torn down) rather than
+ * about what a learner did: half of a play's events, and noise in an activity feed.
+ */
+export const HOUSEKEEPING_EVENT_TYPES = [
+  "track.challenge_setup",
+  "track.challenge_cleaned",
+  "track.cleaned",
+  "sandbox.creating",
+  "sandbox.created",
+  "sandbox.cleaned",
+] as const satisfies readonly EventType[];
+
 export function isKnownEventType(type: string): type is EventType {
   return Object.hasOwn(eventSchemas, type);
 }

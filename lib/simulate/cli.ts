@@ -113,8 +113,18 @@ export function formatSummary(summary: SendSummary): string {
   ].join("\n");
 }
 
-/** Runs a script's main, printing usage errors without a stack and exiting non-zero. */
-export function runMain(usage: string, main: () => Promise<number | void>): void {
+/** `--help` or `-h` anywhere among the arguments. */
+export const wantsHelp = (argv: readonly string[]) => argv.some((a) => a === "--help" || a === "-h");
+
+/**
+ * Runs a script's main, printing usage errors without a stack and exiting non-zero; `--help`
+ * prints the usage and exits 0 without running anything.
+ */
+export function runMain(usage: string, main: () => Promise<number | void>, argv: readonly string[] = process.argv.slice(2)): void {
+  if (wantsHelp(argv)) {
+    console.log(usage);
+    process.exit(0);
+  }
   main().then(
     (code) => process.exit(code ?? 0),
     (error: unknown) => {

@@ -479,3 +479,69 @@ export function longPlay(seed: string | number, count: number, startMs = Date.UT
   }
   return events.slice(0, count);
 }
+
+export interface LiveEvent {
+  /** When to send it, in ms after the bulk is sent; it is stamped with the moment it goes out. */
+  offsetMs: number;
+  event: SimEvent;
+}
+
+export interface LiveSplit {
+  /** Everything that happened by `nowMs`, in time order: sent first, as fast as the rate allows. */
+  bulk: SimEvent[];
+  /** The rest of a handful of plays still running at `nowMs`, in send order. */
+  live: LiveEvent[];
+  /** Participant ids of the live plays. */
+  livePlays: string[];
+  /** Events after `nowMs` of the other running plays, left out: those plays are simply still going. */
+  dropped: number;
+}
+
+export interface LiveSplitOptions {
+  /** Plays that keep going after the bulk (default 5). */
+  livePlays?: number;
+  /** The remaining time of each live play is squeezed into at most this many seconds (default 90). */
+  liveSeconds?: number;
+}
+
+/**
+ * Makes generated traffic sendable without ever writing an event time after the moment it is
+ * sent: what happened by `nowMs` goes out at once, and a few plays running at `nowMs` carry on
+ * live, their next events sent (and stamped) over the following minute or two, so live views
+ * move. The other running plays stop where `nowMs` finds them, like learners mid-challenge.
+ */
+export function splitAtNow(traffic: Traffic, nowMs: number, options: LiveSplitOptions = {}): LiveSplit {
+  const liveCount = options.livePlays ?? 5;
+  const liveMs = (options.liveSeconds ?? 90) * 1000;
+  const ownEvents = (play: SimPlay) => [...play.events, ...play.related].sort(compareSimEvents);
+  // Running: begun by now, more to come. The latest starters are the ones a live view would show.
+  const running = traffic.plays
+    .filter((play) => {
+      const events = ownEvents(play);
+      return events.length > 0 && events[0]!.ms <= nowMs && events[events.length - 1]!.ms > nowMs;
+    })
+    .sort((a, b) => ownEvents(b)[0]!.ms - ownEvents(a)[0]!.ms || (a.participantId < b.participantId ? -1 : 1));
+  const live = new Set(running.slice(0, liveCount).map((play) => play.participantId));
+
+  const liveEvents: LiveEvent[] = [];
+  for (const play of traffic.plays) {
+    if (!live.has(play.participantId)) continue;
+    const future = ownEvents(play).filter((event) => event.ms > nowMs);
+    const span = future[future.length - 1]!.ms - nowMs;
+    const squeeze = Math.min(1, liveMs / span);
+    for (const event of future) liveEvents.push({ offsetMs: Math.round((event.ms - nowMs) * squeeze), event });
+  }
+  liveEvents.sort((a, b) => a.offsetMs - b.offsetMs || compareSimEvents(a.event, b.event));
+  const bulk = traffic.events.filter((event) => event.ms <= nowMs);
+  return {
+    bulk,
+    live: liveEvents,
+    livePlays: [...live],
+    dropped: traffic.events.length - bulk.length - liveEvents.length,
+  };
+}
+
+/** The event as sent at `atMs`: its timestamp becomes that moment (the body is re-serialised by the caller). */
+export function stampAt(event: SimEvent, atMs: number): SimEvent {
+  return { ...event, ms: atMs, nanos: 0, payload: { ...event.payload, timestamp: formatTimestamp(atMs) } };
+}

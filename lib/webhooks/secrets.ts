@@ -1,3 +1,5 @@
+import { commandActor } from "@/lib/audit/actor";
+import { recordAudit } from "@/lib/audit/log";
 import { db } from "@/lib/db/client";
 import { decrypt, encrypt } from "@/lib/crypto/encryption";
 import { env } from "@/lib/env";
@@ -49,9 +51,12 @@ export async function seedSecretFromEnvironment(): Promise<boolean> {
       skipDuplicates: true,
     });
     if (claimed.count === 0) return false;
-    await tx.webhookSecret.create({
+    const created = await tx.webhookSecret.create({
       data: { secretEncrypted: encrypt(secret), hint: secretHint(secret), createdBy: "INSTRUQT_WEBHOOK_SECRET" },
+      select: { id: true, hint: true },
     });
+    // Recorded like a secret set in Settings → Webhook, by its hint only.
+    await recordAudit(tx, commandActor("INSTRUQT_WEBHOOK_SECRET"), "webhook_secret.set", `webhook_secret:${created.id}`, { hint: created.hint });
     return true;
   });
 }

@@ -69,6 +69,8 @@ const stat = async (page: Page, label: string) =>
   Number((await page.locator(`[data-stat="${label}"]`).innerText()).replace(/[^\d]/g, ""));
 
 test("the overview counts a workshop sent as signed deliveries", async ({ page, baseURL }) => {
+  // Twenty signed deliveries one by one and a full-page screenshot: over a minute on a busy machine.
+  test.setTimeout(120_000);
   await signIn(page);
   const before = { learners: await stat(page, "Learners"), plays: await stat(page, "Plays"), completions: await stat(page, "Completions") };
 
@@ -119,11 +121,15 @@ test("the track page shows the funnel and where learners get stuck", async ({ pa
   await expect(page.getByRole("region", { name: "Most failed challenges" })).toContainText("Challenge 2 · de2e_c1");
   await expect(page.getByRole("region", { name: "Plays" }).locator("tbody tr")).toHaveCount(3);
 
-  const progressCsv = page.getByRole("link", { name: "Progress CSV" });
+  const progressCsv = page.getByRole("link", { name: "Progress CSV", exact: true });
   await page.getByLabel("Status").selectOption("in_progress");
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(/status=in_progress/);
   await expect(progressCsv).toHaveAttribute("href", `/api/export/progress.csv?track=${SLUG}&status=in_progress`);
+  await expect(page.getByRole("link", { name: "Progress CSV for Excel" })).toHaveAttribute(
+    "href",
+    `/api/export/progress.csv?track=${SLUG}&status=in_progress&bom=1`,
+  );
   await expect(page.getByRole("region", { name: "Plays" }).locator("tbody tr")).toHaveCount(1);
   await page.goto(`/tracks/${SLUG}`);
   await shot(page, "dashboard-track");

@@ -46,7 +46,7 @@ test.afterAll(async () => {
 
 test("an admin connects Instruqt, tests the connection and sees the key only masked", async ({ page }) => {
   await signIn(page, E2E_ADMIN);
-  await expect(page.getByRole("heading", { name: "Enrichment", level: 1 })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Enrichment", level: 2 })).toBeVisible();
   await expect(page.getByTestId("enrichment-state")).toHaveText("Off");
 
   await page.getByLabel("Instruqt API key").fill("a-wrong-key-123456");

@@ -6,6 +6,7 @@ import { TableFrame, Td, Th } from "@/components/data-table";
 import { DateField, FilterForm, SelectField } from "@/components/filter-form";
 import { formatDateTime, formatNumber } from "@/components/format";
 import { IgnoredParams } from "@/components/ignored-params";
+import { escapeBidiControls, LongText, OutsideText } from "@/components/outside-text";
 import { PageHeader, Section } from "@/components/page-header";
 import { requireUser } from "@/lib/auth/guard";
 import {
@@ -115,17 +116,17 @@ export default async function DeliveryLogPage({ searchParams }: { searchParams: 
             <tbody className="divide-y divide-slate-100">
               {refused.map((row) => (
                 <tr key={row.reason} data-reason={row.reason}>
-                  <Td className="font-mono text-xs text-slate-800">{row.reason}</Td>
-                  <Td numeric>{formatNumber(row.count)}</Td>
-                  <Td className="whitespace-nowrap text-slate-700">{formatDateTime(row.lastSeenAt)}</Td>
-                  <Td className="text-slate-700">{REFUSAL_REASONS[row.reason] ?? "—"}</Td>
+                  <Td label="Reason" className="font-mono text-xs text-slate-800">{row.reason}</Td>
+                  <Td numeric label="Requests">{formatNumber(row.count)}</Td>
+                  <Td label="Last seen" className="whitespace-nowrap text-slate-700">{formatDateTime(row.lastSeenAt)}</Td>
+                  <Td label="What it means" className="text-slate-700">{REFUSAL_REASONS[row.reason] ?? "—"}</Td>
                 </tr>
               ))}
             </tbody>
             <tfoot>
               <tr className="border-t border-slate-200">
                 <Th>Total</Th>
-                <Td numeric className="font-semibold">{formatNumber(refusedTotal)}</Td>
+                <Td numeric label="Requests" className="font-semibold">{formatNumber(refusedTotal)}</Td>
                 <Td />
                 <Td />
               </tr>
@@ -172,39 +173,54 @@ export default async function DeliveryLogPage({ searchParams }: { searchParams: 
               <tbody className="divide-y divide-slate-100">
                 {log.rows.map((row) => (
                   <tr key={row.id} data-event-id={row.id} data-outcome={row.outcome} className={row.outcome === "test" ? "bg-violet-50/50" : ""}>
-                    <Td className="whitespace-nowrap font-mono text-xs text-slate-700">
-                      {formatDateTime(row.receivedAt, { seconds: true }).replace(" UTC", "")}
+                    <Td label="Received (UTC)" className="whitespace-nowrap font-mono text-xs">
+                      <Link href={`/events/${row.id}`} className="text-indigo-800 underline decoration-indigo-200 hover:decoration-indigo-800" aria-label={`Event ${row.id}, received ${formatDateTime(row.receivedAt, { seconds: true })}`}>
+                        {formatDateTime(row.receivedAt, { seconds: true }).replace(" UTC", "")}
+                      </Link>
                     </Td>
-                    <Td>
-                      <span className="font-mono text-xs text-slate-900">{row.type}</span>
-                      <span className="block font-mono text-[11px] text-slate-500">{row.svixId}</span>
+                    <Td label="Type">
+                      <OutsideText value={row.type} mono maxWidth="max-w-[14rem]" className="text-xs text-slate-900" />
+                      <OutsideText value={row.svixId} mono maxWidth="max-w-[14rem]" block className="text-[11px] text-slate-500" />
                     </Td>
-                    <Td>
+                    <Td label="Outcome">
                       <OutcomeBadge outcome={row.outcome} />
-                      {row.error ? <span className="mt-1 block max-w-xs text-xs text-rose-800">{row.error}</span> : null}
+                      {row.error ? (
+                        <span className="mt-1 block max-w-xs text-xs text-rose-800">
+                          <LongText value={row.error} limit={200} />
+                        </span>
+                      ) : null}
                     </Td>
-                    <Td className="whitespace-nowrap font-mono text-xs text-slate-700" >
+                    <Td label="Happened (UTC)" className="whitespace-nowrap font-mono text-xs text-slate-700">
                       <span title={row.timestampRaw ?? undefined}>
                         {row.occurredAt ? formatDateTime(row.occurredAt, { seconds: true }).replace(" UTC", "") : "—"}
                       </span>
                     </Td>
-                    <Td className="text-xs">
+                    <Td label="Learner · play" className="text-xs">
                       {row.userId && row.outcome !== "test" ? (
-                        <Link href={`/learners/${encodeURIComponent(row.userId)}`} className="font-mono text-indigo-800 hover:underline">
-                          {row.userId}
+                        <Link href={`/learners/${encodeURIComponent(row.userId)}`} className="text-indigo-800 hover:underline">
+                          <OutsideText value={row.userId} mono maxWidth="max-w-[12rem]" />
                         </Link>
+                      ) : row.userId ? (
+                        <OutsideText value={row.userId} mono maxWidth="max-w-[12rem]" className="text-slate-600" />
                       ) : (
-                        <span className="font-mono text-slate-600">{row.userId ?? "—"}</span>
+                        <span className="text-slate-600">—</span>
                       )}
-                      {row.participantId ? <span className="block font-mono text-slate-500">{row.participantId}</span> : null}
+                      {row.participantId ? (
+                        <OutsideText value={row.participantId} mono maxWidth="max-w-[12rem]" block className="text-slate-500" />
+                      ) : null}
                     </Td>
-                    <Td>
+                    <Td label="Payload">
                       <details>
                         <summary className="cursor-pointer rounded text-sm text-indigo-800 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
                           JSON
                         </summary>
-                        <pre className="mt-2 max-h-96 max-w-[min(36rem,80vw)] overflow-auto rounded bg-slate-900 p-3 font-mono text-xs text-slate-100">
-                          {row.payloadPreview}
+                        <pre
+                          tabIndex={0}
+                          role="group"
+                          aria-label={`Payload of event ${row.id}`}
+                          className="mt-2 max-h-96 max-w-[min(36rem,80vw)] overflow-auto rounded bg-slate-900 p-3 font-mono text-xs text-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                        >
+                          {escapeBidiControls(row.payloadPreview)}
                         </pre>
                         {row.payloadTruncated ? (
                           <Link href={`/events/${row.id}`} className="mt-1 inline-block text-xs text-indigo-800 underline">

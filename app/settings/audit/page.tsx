@@ -33,9 +33,10 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
       </p>
 
       <form method="get" action="/settings/audit" className="mt-4 flex flex-wrap items-end gap-3" aria-label="Filter the audit log">
-        <div>
+        <div className="min-w-0 max-w-full">
           <label htmlFor="action" className="block text-sm font-medium text-slate-700">Action</label>
-          <select id="action" name="action" defaultValue={query.action ?? ""} className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm">
+          {/* The longest action label is wider than a phone: the menu takes the width there is. */}
+          <select id="action" name="action" defaultValue={query.action ?? ""} className="mt-1 w-full max-w-full rounded-md border border-slate-300 px-3 py-2 text-sm sm:w-auto">
             <option value="">All actions</option>
             {auditActions.map((action) => (
               <option key={action} value={action}>{auditActionLabels[action]}</option>
@@ -58,7 +59,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
       </p>
       {log.entries.length > 0 ? (
         <div className="mt-2 overflow-x-auto">
-          <table className="w-full text-left text-sm" data-testid="audit-table">
+          <table className="stack-table w-full text-left text-sm" data-testid="audit-table">
             <thead className="border-b border-slate-200 text-xs uppercase text-slate-500">
               <tr>
                 <th className="py-2 pr-4 font-medium">When</th>
@@ -70,10 +71,10 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
             <tbody>
               {log.entries.map((entry) => (
                 <tr key={entry.id} data-action={entry.action} className="border-b border-slate-100 align-top last:border-0">
-                  <td className="whitespace-nowrap py-2 pr-4">{formatDateTime(entry.createdAt, { seconds: true })}</td>
-                  <td className="py-2 pr-4">{entry.actor ?? "—"}</td>
-                  <td className="whitespace-nowrap py-2 pr-4">{isAuditAction(entry.action) ? auditActionLabels[entry.action] : entry.action}</td>
-                  <td className="py-2">{describeAuditEntry(entry)}</td>
+                  <td data-label="When" className="whitespace-nowrap py-2 pr-4">{formatDateTime(entry.createdAt, { seconds: true })}</td>
+                  <td data-label="Who" className="py-2 pr-4">{entry.actor ?? "—"}</td>
+                  <td data-label="Action" className="whitespace-nowrap py-2 pr-4">{isAuditAction(entry.action) ? auditActionLabels[entry.action] : entry.action}</td>
+                  <td data-label="What" className="py-2">{describeAuditEntry(entry)}</td>
                 </tr>
               ))}
             </tbody>

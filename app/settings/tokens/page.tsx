@@ -27,7 +27,7 @@ export default async function TokensSettingsPage() {
           <p className="mt-4 text-sm text-slate-500">No token yet.</p>
         ) : (
           <div className="mt-4 overflow-x-auto">
-            <table className="w-full text-left text-sm" data-testid="tokens-table">
+            <table className="stack-table w-full text-left text-sm" data-testid="tokens-table">
               <thead className="border-b border-slate-200 text-xs uppercase text-slate-500">
                 <tr>
                   <th className="py-2 pr-4 font-medium">Name</th>
@@ -41,16 +41,16 @@ export default async function TokensSettingsPage() {
               <tbody>
                 {tokens.map((token) => (
                   <tr key={token.id} data-token-name={token.name} className="border-b border-slate-100 last:border-0">
-                    <td className="py-2 pr-4 font-medium">{token.name}</td>
-                    <td className="py-2 pr-4 font-mono text-xs">
+                    <td data-label="Name" className="py-2 pr-4 font-medium">{token.name}</td>
+                    <td data-label="Token" className="py-2 pr-4 font-mono text-xs">
                       {token.prefix}…<span className="ml-1 font-sans text-slate-500">{token.scope}</span>
                     </td>
-                    <td className="py-2 pr-4">
+                    <td data-label="Created" className="py-2 pr-4">
                       {formatDateTime(token.createdAt)}
                       {token.createdBy ? <span className="block text-xs text-slate-500">by {token.createdBy}</span> : null}
                     </td>
-                    <td className="py-2 pr-4">{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : "never"}</td>
-                    <td className="py-2 pr-4">
+                    <td data-label="Last used" className="py-2 pr-4">{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : "never"}</td>
+                    <td data-label="Status" className="py-2 pr-4">
                       {token.revokedAt ? (
                         <span className="rounded bg-slate-200 px-1.5 py-0.5 text-xs text-slate-700">{`revoked ${formatDateTime(token.revokedAt)}`}</span>
                       ) : (

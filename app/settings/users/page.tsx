@@ -21,7 +21,7 @@ export default async function UsersSettingsPage() {
           There is always at least one enabled admin.
         </p>
         <div className="mt-4 overflow-x-auto">
-          <table className="w-full text-left text-sm" data-testid="users-table">
+          <table className="stack-table w-full text-left text-sm" data-testid="users-table">
             <thead className="border-b border-slate-200 text-xs uppercase text-slate-500">
               <tr>
                 <th className="py-2 pr-4 font-medium">User</th>
@@ -34,20 +34,20 @@ export default async function UsersSettingsPage() {
             <tbody>
               {users.map((user) => (
                 <tr key={user.id} data-email={user.email} className="border-b border-slate-100 align-top last:border-0">
-                  <td className="py-2 pr-4">
+                  <td data-label="User" className="py-2 pr-4">
                     <span className="font-medium">{user.email}</span>
                     {user.id === me.id ? <span className="ml-1 text-xs text-slate-500">(you)</span> : null}
                     {user.name ? <span className="block text-xs text-slate-500">{user.name}</span> : null}
                   </td>
-                  <td className="py-2 pr-4">
+                  <td data-label="Status" className="py-2 pr-4">
                     {user.disabledAt ? (
                       <span className="rounded bg-slate-200 px-1.5 py-0.5 text-xs text-slate-700" title={`since ${formatDateTime(user.disabledAt)}`}>disabled</span>
                     ) : (
                       <span className="rounded bg-emerald-50 px-1.5 py-0.5 text-xs text-emerald-800">active</span>
                     )}
                   </td>
-                  <td className="py-2 pr-4">{formatDateTime(user.lastSignInAt)}</td>
-                  <td className="py-2 pr-4">{formatDateTime(user.createdAt)}</td>
+                  <td data-label="Last sign-in" className="py-2 pr-4">{formatDateTime(user.lastSignInAt)}</td>
+                  <td data-label="Created" className="py-2 pr-4">{formatDateTime(user.createdAt)}</td>
                   <td className="py-2">
                     <UserActions
                       user={{ id: user.id, email: user.email, role: user.role, disabled: user.disabledAt !== null }}

@@ -57,7 +57,7 @@ export default async function WebhookSettingsPage() {
             No signing secret yet: Cairn refuses every delivery until you set one.
           </p>
         ) : (
-          <table className="mt-4 w-full text-left text-sm" data-testid="secrets-table">
+          <table className="stack-table mt-4 w-full text-left text-sm" data-testid="secrets-table">
             <thead className="border-b border-slate-200 text-xs uppercase text-slate-500">
               <tr>
                 <th className="py-2 pr-4 font-medium">Secret</th>
@@ -69,7 +69,7 @@ export default async function WebhookSettingsPage() {
             <tbody>
               {overview.secrets.map((secret) => (
                 <tr key={secret.id} className="border-b border-slate-100 last:border-0">
-                  <td className="py-2 pr-4 font-mono">
+                  <td data-label="Secret" className="py-2 pr-4 font-mono">
                     {secret.hint}
                     {!secret.readable ? (
                       <span className="ml-2 rounded bg-red-100 px-1.5 py-0.5 font-sans text-xs text-red-800">
@@ -77,11 +77,11 @@ export default async function WebhookSettingsPage() {
                       </span>
                     ) : null}
                   </td>
-                  <td className="py-2 pr-4">
+                  <td data-label="Added" className="py-2 pr-4">
                     {formatDateTime(secret.createdAt)}
                     {secret.createdBy ? <span className="block text-xs text-slate-500">by {secret.createdBy}</span> : null}
                   </td>
-                  <td className="py-2 pr-4">
+                  <td data-label="Verifies" className="py-2 pr-4">
                     {secret.expiresAt ? (
                       <>
                         until {formatDateTime(secret.expiresAt, { seconds: true })}
@@ -120,7 +120,11 @@ export default async function WebhookSettingsPage() {
         <p className="mt-2 text-sm text-slate-700">
           Last stored delivery:{" "}
           {overview.lastDelivery
-            ? `${formatDateTime(overview.lastDelivery.receivedAt, { seconds: true })} (${overview.lastDelivery.type}, ${overview.lastDelivery.outcome})`
+            ? (
+              <>
+                {formatDateTime(overview.lastDelivery.receivedAt, { seconds: true })} (<bdi>{overview.lastDelivery.type}</bdi>, {overview.lastDelivery.outcome})
+              </>
+            )
             : "none yet"}
         </p>
         {overview.refusedLastDay.length > 0 ? (

@@ -171,7 +171,7 @@ export function TestEventForm({ eventTypes, targets, disabled }: { eventTypes: s
       <div className="flex flex-wrap items-end gap-3">
         <div>
           <label htmlFor="type" className="block text-sm font-medium text-slate-700">Event type</label>
-          <select id="type" name="type" defaultValue="track.started" className={`${inputClass} min-w-64`}>
+          <select id="type" name="type" defaultValue="track.started" className={`${inputClass} w-64 max-w-full`}>
             {eventTypes.map((type) => (
               <option key={type} value={type}>{type}</option>
             ))}
@@ -183,12 +183,15 @@ export function TestEventForm({ eventTypes, targets, disabled }: { eventTypes: s
       </div>
       <fieldset className="text-sm">
         <legend className="font-medium text-slate-700">Send it to</legend>
-        <label className="mt-1 flex items-center gap-2">
-          <input type="radio" name="target" value="local" defaultChecked /> this server directly <code className="text-xs text-slate-500">{targets.local}</code>
+        {/* URLs are long unbroken strings: they wrap anywhere so a phone does not scroll sideways. */}
+        <label className="mt-1 flex flex-wrap items-center gap-x-2">
+          <input type="radio" name="target" value="local" defaultChecked /> this server directly{" "}
+          <code className="text-xs text-slate-500 [overflow-wrap:anywhere]">{targets.local}</code>
         </label>
         {targets.public ? (
-          <label className="mt-1 flex items-center gap-2">
-            <input type="radio" name="target" value="public" /> the public URL (through any proxy) <code className="text-xs text-slate-500">{targets.public}</code>
+          <label className="mt-1 flex flex-wrap items-center gap-x-2">
+            <input type="radio" name="target" value="public" /> the public URL (through any proxy){" "}
+            <code className="text-xs text-slate-500 [overflow-wrap:anywhere]">{targets.public}</code>
           </label>
         ) : null}
       </fieldset>
@@ -203,7 +206,7 @@ export function TestEventForm({ eventTypes, targets, disabled }: { eventTypes: s
           <p className="font-medium">
             {result.status !== null ? `HTTP ${result.status} in ${result.latencyMs} ms` : `Not delivered: ${result.error}`}
           </p>
-          <p className="mt-1">
+          <p className="mt-1 [overflow-wrap:anywhere]">
             {result.eventType} → <code>{result.url}</code> (svix-id <code>{result.svixId}</code>)
           </p>
           {result.response ? <pre className="mt-2 overflow-x-auto whitespace-pre-wrap text-xs">{result.response}</pre> : null}

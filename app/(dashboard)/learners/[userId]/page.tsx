@@ -5,6 +5,7 @@ import { FlagBadge, StatusBadge } from "@/components/badges";
 import { EmptyState } from "@/components/connect-instruqt";
 import { DownloadLinks } from "@/components/download-links";
 import { formatDateTime, formatDuration, learnerLabel } from "@/components/format";
+import { isolate, LongText, OutsideText } from "@/components/outside-text";
 import { PageHeader, Section } from "@/components/page-header";
 import { ProgressBar } from "@/components/progress-bar";
 import { ProgressStrip, ProgressStripLegend } from "@/components/progress-strip";
@@ -28,7 +29,7 @@ function userIdFrom(segment: string): string {
 }
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
-  return { title: `Learner ${userIdFrom((await params).userId)}` };
+  return { title: `Learner ${isolate(userIdFrom((await params).userId).slice(0, 80))}` };
 }
 
 export default async function LearnerPage({ params }: { params: Params }) {
@@ -49,14 +50,19 @@ export default async function LearnerPage({ params }: { params: Params }) {
             ← Learners
           </Link>
         }
-        title={name}
+        title={<LongText value={name} limit={200} />}
         description={
           <>
-            {name !== learner.userId ? <span className="font-mono">{learner.userId}</span> : null}
-            {learner.email && learner.email !== name ? <> · {learner.email}</> : null}
+            {name !== learner.userId ? <LongText value={learner.userId} limit={200} mono /> : null}
+            {learner.email && learner.email !== name ? (
+              <>
+                {" · "}
+                <LongText value={learner.email} limit={200} />
+              </>
+            ) : null}
             <span className="mt-1 block text-xs text-slate-600">
               {learner.enrichedAt
-                ? `Name and email from ${learner.enrichmentSource ?? "enrichment"}, ${formatDateTime(learner.enrichedAt)}.`
+                ? `Name and email from ${isolate(learner.enrichmentSource ?? "enrichment")}, ${formatDateTime(learner.enrichedAt)}.`
                 : "Not enriched: Instruqt's webhooks carry no name or email; enrichment adds them for learners who claimed an invite."}
             </span>
           </>
@@ -107,10 +113,19 @@ export default async function LearnerPage({ params }: { params: Params }) {
               <li key={review.id} className="rounded-lg border border-indigo-200 bg-indigo-50/50 p-3 text-sm">
                 <p className="font-medium text-slate-900">
                   {review.score !== null ? `Score ${review.score}` : "No score"}
-                  {review.trackLabel ? <span className="font-normal text-slate-700"> · {review.trackLabel}</span> : null}
+                  {review.trackLabel ? (
+                    <span className="font-normal text-slate-700">
+                      {" · "}
+                      <OutsideText value={review.trackLabel} maxWidth="max-w-[20rem]" />
+                    </span>
+                  ) : null}
                   <span className="font-normal text-slate-600"> · {formatDateTime(review.occurredAt)}</span>
                 </p>
-                {review.content ? <p className="mt-1 whitespace-pre-wrap text-slate-800">{review.content}</p> : null}
+                {review.content ? (
+                  <p className="mt-1 text-slate-800" data-testid="review-content">
+                    <LongText value={review.content} limit={1000} preserveLines />
+                  </p>
+                ) : null}
               </li>
             ))}
           </ul>
@@ -122,10 +137,15 @@ export default async function LearnerPage({ params }: { params: Params }) {
           <ul className="flex flex-wrap gap-2 text-sm">
             {learner.invites.map((claim) => (
               <li key={claim.inviteId} className="rounded-md border border-slate-200 bg-white px-2 py-1">
-                <Link href={`/learners?invite=${encodeURIComponent(claim.inviteId)}`} className="font-mono text-indigo-800 hover:underline">
-                  {claim.inviteId}
+                <Link href={`/learners?invite=${encodeURIComponent(claim.inviteId)}`} className="text-indigo-800 hover:underline">
+                  <OutsideText value={claim.inviteId} mono maxWidth="max-w-[14rem]" />
                 </Link>
-                {claim.teamSlug ? <span className="text-slate-600"> · {claim.teamSlug}</span> : null}
+                {claim.teamSlug ? (
+                  <span className="text-slate-600">
+                    {" · "}
+                    <OutsideText value={claim.teamSlug} maxWidth="max-w-[10rem]" />
+                  </span>
+                ) : null}
                 <span className="text-slate-600"> · {formatDateTime(claim.claimedAt)}</span>
               </li>
             ))}
@@ -160,19 +180,27 @@ function Fact({ label, value }: { label: string; value: string }) {
 function PlayCard({ play }: { play: LearnerPlay }) {
   const parameters = play.customParameters ? Object.entries(play.customParameters) : [];
   return (
-    <li className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-participant={play.participantId}>
+    <li
+      id={`play-${play.participantId}`}
+      className="min-w-0 scroll-mt-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm target:ring-2 target:ring-indigo-500"
+      data-participant={play.participantId}
+    >
       <div className="flex flex-wrap items-start justify-between gap-2">
         <div className="min-w-0">
           <h3 className="font-semibold text-slate-900">
             {play.trackKey ? (
               <Link href={trackPath(play.trackKey)} className="text-indigo-800 hover:underline">
-                {play.trackLabel}
+                <LongText value={play.trackLabel ?? play.trackKey} limit={200} />
               </Link>
+            ) : play.trackLabel ? (
+              <LongText value={play.trackLabel} limit={200} />
             ) : (
-              (play.trackLabel ?? "Unknown track")
+              "Unknown track"
             )}
           </h3>
-          <p className="font-mono text-xs text-slate-500">play {play.participantId}</p>
+          <p className="text-xs text-slate-500">
+            play <LongText value={play.participantId} limit={200} mono />
+          </p>
         </div>
         <div className="flex flex-wrap items-center gap-2">
           <StatusBadge status={play.status} inactive={play.inactive} />
@@ -193,23 +221,39 @@ function PlayCard({ play }: { play: LearnerPlay }) {
         <PlayFact label="Time spent" value={formatDuration(play.timeSpentSeconds)} />
         <PlayFact label="Attempts" value={`${play.attempts} (${play.failedAttempts} failed)`} />
         <PlayFact label="Skipped" value={String(play.skippedChallenges)} />
-        <PlayFact label="Invite · mode" value={`${play.inviteId ?? "none"} · ${play.mode ?? "?"}`} />
+        <PlayFact
+          label="Invite · mode"
+          value={
+            <>
+              {play.inviteId ? <OutsideText value={play.inviteId} mono maxWidth="max-w-[9rem]" /> : "none"}
+              {" · "}
+              {play.mode ? <OutsideText value={play.mode} maxWidth="max-w-[6rem]" /> : "?"}
+            </>
+          }
+        />
       </dl>
       {parameters.length > 0 ? (
-        <p className="mt-2 text-xs text-slate-600">
-          Custom parameters:{" "}
-          {parameters.map(([key, value]) => (
-            <code key={key} className="mr-1 rounded bg-slate-100 px-1 font-mono text-slate-800">
-              {key}={typeof value === "string" ? value : JSON.stringify(value)}
-            </code>
-          ))}
-        </p>
+        <div className="mt-2 text-xs text-slate-600">
+          <h4 className="font-medium">Custom parameters</h4>
+          <dl className="mt-1 space-y-0.5" data-testid="custom-parameters">
+            {parameters.map(([key, value]) => (
+              <div key={key} className="min-w-0">
+                <dt className="inline font-mono text-slate-700">
+                  <OutsideText value={key} maxWidth="max-w-[12rem]" />
+                </dt>{" "}
+                <dd className="inline font-mono text-slate-800">
+                  <LongText value={typeof value === "string" ? value : JSON.stringify(value)} limit={120} />
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </div>
       ) : null}
     </li>
   );
 }
 
-function PlayFact({ label, value }: { label: string; value: string }) {
+function PlayFact({ label, value }: { label: string; value: React.ReactNode }) {
   return (
     <div>
       <dt className="text-slate-500">{label}</dt>

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ChartFigure, ChartTable } from "@/components/chart-figure";
+import { splitFirstTry } from "@/components/chart-data";
 import { AttemptsChart } from "@/components/charts/attempts-chart";
 import { FunnelChart } from "@/components/charts/funnel-chart";
 import { EmptyState } from "@/components/connect-instruqt";
@@ -11,6 +12,7 @@ import { DateField, FilterForm, SelectField, TextField } from "@/components/filt
 import { formatDuration, formatNumber, formatRate } from "@/components/format";
 import { IgnoredParams } from "@/components/ignored-params";
 import { LiveRefresh } from "@/components/live-refresh";
+import { isolate, LongText, OutsideText } from "@/components/outside-text";
 import { PageHeader, Section } from "@/components/page-header";
 import { PlaysTable } from "@/components/plays-table";
 import { StatCard, StatGrid } from "@/components/stat-card";
@@ -36,10 +38,20 @@ function keyFrom(segment: string): string {
 }
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
-  return { title: `Track ${keyFrom((await params).slug)}` };
+  return { title: `Track ${isolate(keyFrom((await params).slug).slice(0, 80))}` };
 }
 
-const challengeName = (step: ChallengeStep) => `${step.position}${step.challengeId ? ` · ${step.challengeId}` : ""}`;
+const challengeName = (step: ChallengeStep) => (
+  <>
+    {step.position}
+    {step.challengeId ? (
+      <>
+        {" · "}
+        <OutsideText value={step.challengeId} maxWidth="max-w-[14rem]" />
+      </>
+    ) : null}
+  </>
+);
 const bucketLabel = (bucket: AttemptsBucket) => `${bucket.failedBefore}${bucket.orMore ? "+" : ""}`;
 
 export default async function TrackPage({ params, searchParams }: { params: Params; searchParams: Promise<RawSearchParams> }) {
@@ -67,6 +79,7 @@ export default async function TrackPage({ params, searchParams }: { params: Para
   const totalGaveUp = funnel.challenges.reduce((sum, step) => sum + step.gaveUp, 0);
   const ofStarters = (count: number) => (funnel.starters > 0 ? count / funnel.starters : null);
   const reachedAny = funnel.challenges.some((step) => step.reached > 0);
+  const attempts = splitFirstTry(funnel.attemptsBeforeSuccess);
 
   return (
     <>
@@ -76,10 +89,10 @@ export default async function TrackPage({ params, searchParams }: { params: Para
             ← Tracks
           </Link>
         }
-        title={track.slug ?? track.id}
+        title={<LongText value={track.slug ?? track.id} limit={200} />}
         description={
           <>
-            <span className="font-mono">{track.id}</span>
+            <LongText value={track.id} limit={200} mono />
             {track.totalChallenges !== null ? ` · ${track.totalChallenges} challenges` : ""}
           </>
         }
@@ -158,11 +171,19 @@ export default async function TrackPage({ params, searchParams }: { params: Para
             <ChartFigure
               id="attempts"
               title="Failed attempts before success"
-              description="Completed challenges by how many failed checks came before the one that passed."
+              description={
+                attempts.total === 0
+                  ? "No challenge completed yet."
+                  : `${formatNumber(attempts.firstTry)} of ${formatNumber(attempts.total)} completed challenges (${formatRate(attempts.firstTry / attempts.total)}) passed at the first check. The bars show the rest: how many failed checks came first.`
+              }
               chart={
-                <AttemptsChart
-                  data={funnel.attemptsBeforeSuccess.map((bucket) => ({ label: bucketLabel(bucket), challenges: bucket.challenges }))}
-                />
+                attempts.rest.some((bucket) => bucket.challenges > 0) ? (
+                  <AttemptsChart data={attempts.rest.map((bucket) => ({ label: bucketLabel(bucket), challenges: bucket.challenges }))} />
+                ) : (
+                  <p className="py-6 text-center text-sm text-slate-600" data-testid="attempts-none-failed">
+                    {attempts.total === 0 ? "Nothing to show yet." : "Every completed challenge passed at its first check."}
+                  </p>
+                )
               }
               table={
                 <ChartTable
@@ -197,23 +218,25 @@ export default async function TrackPage({ params, searchParams }: { params: Para
                 <tbody className="divide-y divide-slate-100">
                   {funnel.challenges.map((step) => (
                     <tr key={step.index} data-challenge-index={step.index}>
-                      <Td>
+                      <Td label="Challenge">
                         <span className="font-medium text-slate-900">#{step.position}</span>{" "}
-                        {step.challengeId ? <span className="font-mono text-xs text-slate-600">{step.challengeId}</span> : null}
+                        {step.challengeId ? (
+                          <OutsideText value={step.challengeId} mono maxWidth="max-w-[14rem]" className="text-xs text-slate-600" />
+                        ) : null}
                       </Td>
-                      <Td numeric>{formatNumber(step.reached)}</Td>
-                      <Td numeric>{formatNumber(step.completed)}</Td>
-                      <Td numeric>
+                      <Td numeric label="Reached">{formatNumber(step.reached)}</Td>
+                      <Td numeric label="Completed">{formatNumber(step.completed)}</Td>
+                      <Td numeric label="Working">
                         {formatNumber(step.working)} <span className="text-xs text-slate-600">({formatRate(ofStarters(step.working))})</span>
                       </Td>
-                      <Td numeric className={(ofStarters(step.gaveUp) ?? 0) >= 0.1 ? "font-semibold text-rose-700" : ""}>
+                      <Td numeric label="Gave up" className={(ofStarters(step.gaveUp) ?? 0) >= 0.1 ? "font-semibold text-rose-700" : ""}>
                         {formatNumber(step.gaveUp)}{" "}
                         <span className="text-xs font-normal text-slate-600">({formatRate(ofStarters(step.gaveUp))})</span>
                       </Td>
-                      <Td numeric>{formatNumber(step.skipped)}</Td>
-                      <Td numeric>{formatDuration(step.medianSecondsToComplete)}</Td>
-                      <Td numeric>{formatNumber(step.attempts)}</Td>
-                      <Td numeric>{formatNumber(step.failedAttempts)}</Td>
+                      <Td numeric label="Skipped">{formatNumber(step.skipped)}</Td>
+                      <Td numeric label="Median time">{formatDuration(step.medianSecondsToComplete)}</Td>
+                      <Td numeric label="Attempts">{formatNumber(step.attempts)}</Td>
+                      <Td numeric label="Failed attempts">{formatNumber(step.failedAttempts)}</Td>
                     </tr>
                   ))}
                 </tbody>
@@ -228,8 +251,14 @@ export default async function TrackPage({ params, searchParams }: { params: Para
               <ol className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white shadow-sm">
                 {funnel.mostFailed.map((step) => (
                   <li key={step.index} className="flex flex-wrap items-baseline justify-between gap-2 px-3 py-2 text-sm">
-                    <span>
-                      <span className="font-medium text-slate-900">Challenge {challengeName(step)}</span>
+                    <span className="min-w-0">
+                      <span className="font-medium text-slate-900">Challenge {step.position}</span>
+                      {step.challengeId ? (
+                        <>
+                          {" · "}
+                          <OutsideText value={step.challengeId} maxWidth="max-w-[16rem]" className="font-medium text-slate-900" />
+                        </>
+                      ) : null}
                     </span>
                     <span className="text-slate-700">
                       <strong className="tabular-nums text-rose-700">{formatNumber(step.failedAttempts)}</strong> failed attempts by{" "}

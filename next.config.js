@@ -1,8 +1,14 @@
-import type { NextConfig } from "next";
-import { PHASE_DEVELOPMENT_SERVER } from "next/constants";
+// @ts-check
+// A plain ES module (package.json has "type": "module"): Next loads it without compiling
+// TypeScript, and so can any module it imports (shared with code that runs outside Next).
+import { PHASE_DEVELOPMENT_SERVER } from "next/constants.js";
 import { nextConfigHeaders } from "./lib/http/security-headers.js";
 
-const nextConfig = (phase: string): NextConfig => ({
+/**
+ * @param {string} phase
+ * @returns {import('next').NextConfig}
+ */
+const nextConfig = (phase) => ({
   // The webhook route reads the raw body itself (signatures cover the exact bytes).
   poweredByHeader: false,
   // pg and the Prisma adapter run in Node; keep them out of the server bundle.
