@@ -28,7 +28,9 @@ export interface LivePlay {
  * they count from moved (a new event), which the key carries instead.
  */
 export function changeKey(play: LivePlay, facts: PlayFacts): string {
-  const { seconds_on_challenge: _on, seconds_since_activity: _since, ...rest } = play;
+  const rest: Partial<LivePlay> = { ...play };
+  delete rest.seconds_on_challenge;
+  delete rest.seconds_since_activity;
   const anchors = [facts.challengeStartedAt, facts.lastActivityAt, facts.lastReceivedAt].map((at) => at?.getTime() ?? null);
   return JSON.stringify([rest, anchors]);
 }
