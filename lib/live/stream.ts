@@ -52,33 +52,34 @@ export function liveEventStream(
     start(controller) {
       const sent = new Map<string, string>();
       let closed = false;
-      const write = (text: string) => {
-        if (closed || text === "") return;
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
-          close();
-        }
-      };
-      const unsubscribe = hub.subscribe((view) => write(diffView(view, scope, sent)));
-      const heartbeat = setInterval(() => write(": heartbeat\n\n"), options.heartbeatMs ?? HEARTBEAT_MS);
-      const close = () => {
+      const handles: { heartbeat?: NodeJS.Timeout; unsubscribe?: () => void } = {};
+      function close() {
         if (closed) return;
         closed = true;
-        clearInterval(heartbeat);
-        unsubscribe();
+        clearInterval(handles.heartbeat);
+        handles.unsubscribe?.();
         signal.removeEventListener("abort", close);
         try {
           controller.close();
         } catch {
           // already closed by the runtime
         }
-      };
+      }
+      function write(text: string) {
+        if (closed || text === "") return;
+        try {
+          controller.enqueue(encoder.encode(text));
+        } catch {
+          close();
+        }
+      }
       cleanup = close;
-      if (signal.aborted) close();
-      else signal.addEventListener("abort", close);
+      if (signal.aborted) return close();
+      signal.addEventListener("abort", close);
       // Browsers reconnect after this many milliseconds when the connection drops.
       write("retry: 3000\n\n");
+      handles.unsubscribe = hub.subscribe((view) => write(diffView(view, scope, sent)));
+      handles.heartbeat = setInterval(() => write(": heartbeat\n\n"), options.heartbeatMs ?? HEARTBEAT_MS);
     },
     cancel() {
       cleanup?.();
