@@ -115,7 +115,8 @@ export class LiveHub {
     const generation = this.generation;
     this.reading = this.readPending(generation).finally(() => {
       this.reading = undefined;
-      if (generation === this.generation && (this.wantFull || this.wantIds.size > 0)) this.drain();
+      // Also after a stop and a restart: the new generation's requests waited for this read.
+      if (this.wantFull || this.wantIds.size > 0) this.drain();
     });
   }
 
