@@ -13,8 +13,11 @@ import type { LivePlay } from "./play";
  */
 
 export interface LiveScope {
-  /** null: the filter named a track that does not exist, so nothing is on the board. */
+  /** null: the filter named a track that does not exist (yet), so nothing is on the board now. */
   trackId?: string | null;
+  /** The track as the filter named it (slug or id): a stream opened before its track's first
+   * event still picks its plays up when they arrive. */
+  trackKey?: string;
   inviteId?: string;
 }
 

@@ -28,7 +28,7 @@ export function parseLiveQuery(input: QueryInput, options: { strict?: boolean } 
 /** Resolves the track key once (a slug may move to another id later; the stream keeps this one). */
 export async function resolveLiveScope(query: ParsedLiveScope["query"]): Promise<LiveScope> {
   return {
-    ...(query.track !== undefined ? { trackId: await resolveTrackId(query.track) } : {}),
+    ...(query.track !== undefined ? { trackId: await resolveTrackId(query.track), trackKey: query.track } : {}),
     ...(query.invite !== undefined ? { inviteId: query.invite } : {}),
   };
 }

@@ -14,8 +14,13 @@ export const HEARTBEAT_MS = 15_000;
 const encoder = new TextEncoder();
 
 export function inScope(entry: LiveEntry, scope: LiveScope): boolean {
-  if (scope.trackId === null) return false;
-  if (scope.trackId !== undefined && entry.play.track_id !== scope.trackId) return false;
+  if (scope.trackId === null) {
+    // Unknown when the viewer connected: the track's plays may be arriving now.
+    const key = scope.trackKey;
+    if (key === undefined || (entry.play.track_id !== key && entry.play.track_slug !== key)) return false;
+  } else if (scope.trackId !== undefined && entry.play.track_id !== scope.trackId) {
+    return false;
+  }
   if (scope.inviteId !== undefined && entry.inviteId !== scope.inviteId) return false;
   return true;
 }

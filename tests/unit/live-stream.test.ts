@@ -82,4 +82,12 @@ describe("diffView", () => {
     expect(events(diffView(view, { inviteId: "other" }, new Map())).map((m) => m.data.participant_id)).toEqual(["b"]);
     expect(diffView(view, { trackId: null }, new Map())).toBe("");
   });
+
+  it("picks up the plays of a track that did not exist when the viewer connected", () => {
+    const view = { now: NOW, entries: [entry("a"), entry("b", { track_id: "t2", track_slug: "other" })] };
+    const ids = (text: string) => events(text).map((m) => m.data.participant_id);
+    expect(ids(diffView(view, { trackId: null, trackKey: "track-one" }, new Map()))).toEqual(["a"]);
+    expect(ids(diffView(view, { trackId: null, trackKey: "t2" }, new Map()))).toEqual(["b"]);
+    expect(diffView(view, { trackId: null, trackKey: "nope" }, new Map())).toBe("");
+  });
 });
