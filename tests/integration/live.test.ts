@@ -290,6 +290,17 @@ describe("GET /api/live/stream", () => {
     }
   });
 
+  it("keeps an idle connection alive with a comment heartbeat every 15 s", async () => {
+    const stream = await openStream(`?invite=lv_inv_b`);
+    try {
+      const opened = Date.now();
+      const heartbeat = await stream.waitFor((m) => m.event === "comment", 25_000);
+      expect(heartbeat.at - opened).toBeLessThan(20_000);
+    } finally {
+      stream.close();
+    }
+  }, 40_000);
+
   it("shares one LISTEN connection between viewers and lets it go when they leave", async () => {
     const a = await openStream();
     const b = await openStream(`?invite=lv_inv_b`, { authorization: `Bearer ${token}` });
