@@ -12,6 +12,7 @@ export interface NavItem {
 
 const dashboardNav: NavItem[] = [
   { href: "/", label: "Overview" },
+  { href: "/live", label: "Live" },
   { href: "/tracks", label: "Tracks" },
   { href: "/learners", label: "Learners" },
   { href: "/events", label: "Delivery log" },

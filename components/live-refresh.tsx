@@ -31,28 +31,46 @@ function subscribeVisibility(listener: () => void): () => void {
 }
 
 /**
- * Keeps a server-rendered page current during a live workshop: re-renders it on the server every
- * `intervalSeconds` (router.refresh keeps scroll position, open <details> and form input), not
- * while the tab is hidden, and not when paused.
+ * Keeps a server-rendered page current during a live workshop: re-renders it on the server when
+ * the live stream (GET /api/live/stream, pushed from the database's NOTIFY) reports a play in
+ * `scope` that changed — at most once a second however many arrive (router.refresh keeps scroll
+ * position, open <details> and form input) — not while the tab is hidden, and not when paused.
+ * No polling: a quiet workshop costs nothing.
  */
-export function LiveRefresh({ renderedAt, intervalSeconds = 10 }: { renderedAt: string; intervalSeconds?: number }) {
+export function LiveRefresh({ renderedAt, scope = {} }: { renderedAt: string; scope?: { track?: string; invite?: string } }) {
   const router = useRouter();
   const paused = useSyncExternalStore(subscribePaused, readPaused, () => false);
   const hidden = useSyncExternalStore(subscribeVisibility, () => document.hidden, () => false);
   const [refreshing, startRefresh] = useTransition();
   const live = !paused && !hidden;
   const wasLive = useRef<boolean | null>(null);
+  const query = new URLSearchParams(
+    Object.entries(scope).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  ).toString();
 
   useEffect(() => {
     const resumed = wasLive.current === false;
     wasLive.current = live;
     if (!live) return;
-    // Coming back to the tab (or resuming) shows fresh numbers at once, not after a full period;
-    // a page that was just rendered needs no second render.
+    // Coming back to the tab (or resuming) shows fresh numbers at once; a page that was just
+    // rendered needs no second render.
     if (resumed) startRefresh(() => router.refresh());
-    const timer = window.setInterval(() => startRefresh(() => router.refresh()), intervalSeconds * 1000);
-    return () => window.clearInterval(timer);
-  }, [live, intervalSeconds, router]);
+    const source = new EventSource(`/api/live/stream${query ? `?${query}` : ""}`);
+    let timer: number | undefined;
+    const changed = () => {
+      if (timer !== undefined) return;
+      timer = window.setTimeout(() => {
+        timer = undefined;
+        startRefresh(() => router.refresh());
+      }, 1_000);
+    };
+    source.addEventListener("play", changed);
+    source.addEventListener("gone", changed);
+    return () => {
+      source.close();
+      window.clearTimeout(timer);
+    };
+  }, [live, query, router]);
 
   const time = renderedAt.slice(11, 19);
   return (

@@ -50,6 +50,10 @@ const schema = z.object({
   // A play neither completed nor stopped with no event for this long counts as given up (funnel)
   // and reads "inactive" on the pages.
   CAIRN_INACTIVE_HOURS: positiveNumber(4),
+  // The live board (lib/live): a play is "stuck" after this long on one challenge (or twice the
+  // median time others took on it, if longer), and "failing" after this many failed checks on it.
+  CAIRN_STUCK_MINUTES: positiveNumber(15),
+  CAIRN_FAILING_ATTEMPTS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(3)),
   INSTRUQT_API_KEY: optionalString,
   INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   CAIRN_ENRICHMENT_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(2)),

@@ -36,7 +36,17 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       <PageHeader
         title="Overview"
         description="Who is where, where learners get stuck, who finished: across every track."
-        actions={<LiveRefresh renderedAt={now.toISOString()} />}
+        actions={
+          <>
+            <LiveRefresh renderedAt={now.toISOString()} />
+            <Link
+              href="/live"
+              className="rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm text-indigo-800 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+            >
+              Live board
+            </Link>
+          </>
+        }
       />
 
       {data.plays === 0 ? (

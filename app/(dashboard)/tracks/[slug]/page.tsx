@@ -98,7 +98,13 @@ export default async function TrackPage({ params, searchParams }: { params: Para
         }
         actions={
           <>
-            <LiveRefresh renderedAt={now.toISOString()} />
+            <LiveRefresh renderedAt={now.toISOString()} scope={{ track: track.id, invite: filter.invite }} />
+            <Link
+              href={`/live?${new URLSearchParams({ track: track.key, ...(filter.invite ? { invite: filter.invite } : {}) })}`}
+              className="rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm text-indigo-800 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+            >
+              Live board
+            </Link>
             <DownloadLinks
               links={[
                 { href: exportHref("progress", exportFilter), label: "Progress CSV" },

@@ -1,0 +1,33 @@
+import type { Metadata } from "next";
+import { LiveBoard } from "@/components/live-board";
+import { PageHeader } from "@/components/page-header";
+import { requireUser } from "@/lib/auth/guard";
+import { readBoard } from "@/lib/live/board";
+import { parseLiveQuery, resolveLiveScope } from "@/lib/live/scope";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Live" };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+/** Who needs help right now (lib/live): rendered once, then kept current by the live stream. */
+export default async function LivePage({ searchParams }: { searchParams: SearchParams }) {
+  const { query } = parseLiveQuery(await searchParams);
+  await requireUser({ callbackUrl: `/live${Object.keys(query).length > 0 ? `?${new URLSearchParams(query)}` : ""}` });
+  const board = await readBoard(await resolveLiveScope(query));
+  const scope = [query.track ? `track ${query.track}` : null, query.invite ? `invite ${query.invite}` : null].filter(Boolean);
+  return (
+    <>
+      <PageHeader
+        title="Live"
+        description={
+          <>
+            Who needs help right now{scope.length > 0 ? <> — <bdi>{scope.join(", ")}</bdi></> : null}: stuck, failing checks, a
+            failed sandbox or idle, needs-help first.
+          </>
+        }
+      />
+      <LiveBoard initial={board.map((entry) => entry.play)} query={new URLSearchParams(query).toString()} />
+    </>
+  );
+}
