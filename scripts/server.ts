@@ -13,6 +13,7 @@ import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
+import { stampSocketAddress } from "@/lib/auth/client-address";
 import { env } from "@/lib/env";
 import { handleInstruqtWebhookNode } from "@/lib/ingest/handle-webhook";
 import { startupReport, markCustomServer } from "@/lib/instance";
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
       void handleInstruqtWebhookNode(request, response);
       return;
     }
+    stampSocketAddress(request.headers, request.socket.remoteAddress, config.CAIRN_TRUSTED_PROXY);
     void handle(request, response);
   });
 

@@ -6,10 +6,8 @@ import { isIP } from "node:net";
  * believed: with CAIRN_TRUSTED_PROXY=N (N proxies in front of Cairn), the client is the N-th entry
  * from the right; everything to its left was written by the client and is ignored.
  *
- * With N=0 there is no proxy and the header is not ours: Next's server fills it from the socket
- * only when the request brought none, so the right-most entry is the socket address for every
- * client that does not forge the header (a forger can pick its per-address bucket; the
- * per-account limit holds regardless).
+ * With N=0 there is no proxy and the header is not ours: `npm start`'s server replaces whatever a
+ * client sent with the socket's address (stampSocketAddress), so the right-most entry is the peer.
  *
  * The result is always a valid IP address or "unknown": never more than 45 characters of
  * attacker text reach the rate_limit key.
@@ -36,4 +34,19 @@ function normalise(entry: string): string | null {
   else if (/^\d{1,3}(\.\d{1,3}){3}:\d+$/.test(address)) address = address.slice(0, address.lastIndexOf(":"));
   if (address.length > 45 || isIP(address) === 0) return null;
   return address.toLowerCase();
+}
+
+/**
+ * For the HTTP server in front of Next: with no trusted proxy, an X-Forwarded-For sent by the
+ * client is its own words, so it is replaced by the socket's address before anything reads it
+ * (Next only fills the header when it is absent, which let a client choose its sign-in bucket).
+ */
+export function stampSocketAddress(
+  headers: Record<string, string | string[] | undefined>,
+  socketAddress: string | undefined,
+  trustedHops: number,
+): void {
+  if (trustedHops > 0) return;
+  if (socketAddress) headers["x-forwarded-for"] = socketAddress;
+  else delete headers["x-forwarded-for"];
 }

@@ -117,7 +117,8 @@ test("the track page shows the funnel and where learners get stuck", async ({ pa
   await expect(funnelRows.nth(2)).toHaveText(/3 · de2e_c2\s*1\s*1/);
 
   const stuck = page.locator('tr[data-challenge-index="1"]');
-  await expect(stuck.locator("td").nth(3)).toHaveText("1 (50%)");
+  // Working at challenge 2: one of the track's three starters.
+  await expect(stuck.locator("td").nth(3)).toHaveText("1 (33%)");
   await expect(page.getByRole("region", { name: "Most failed challenges" })).toContainText("Challenge 2 · de2e_c1");
   await expect(page.getByRole("region", { name: "Plays" }).locator("tbody tr")).toHaveCount(3);
 

@@ -121,6 +121,7 @@ test.describe("every page, as an admin", () => {
     });
   const pages: [name: string, path: () => string | Promise<string>, status?: number][] = [
     ["overview", () => "/"],
+    ["live", () => "/live"],
     ["tracks", () => "/tracks"],
     ["track", () => `/tracks/${SLUG}`],
     ["learners", () => "/learners"],
