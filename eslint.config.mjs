@@ -16,6 +16,16 @@ const config = [
       "next-env.d.ts",
     ],
   },
+  {
+    // The simulator and seeder serve scripts, benchmarks and tests; the product never ships them.
+    files: ["app/**", "lib/**", "components/**", "proxy.ts", "instrumentation.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@/tools/*", "**/tools/*"], message: "tools/ is for scripts, bench and tests, not the app." }] },
+      ],
+    },
+  },
 ];
 
 export default config;

@@ -1,11 +1,11 @@
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
-import { summarizeLatencies, type SendSummary } from "@/lib/simulate/sender";
+import { summarizeLatencies, type SendSummary } from "@/tools/simulate/sender";
 
 /**
  * A closed-loop load generator for GET endpoints: `concurrency` workers, each sending its next
  * request as soon as the previous one answered, until `count` requests or `maxDurationMs`.
- * (Webhook deliveries use lib/simulate/sender.ts, which signs each one.)
+ * (Webhook deliveries use tools/simulate/sender.ts, which signs each one.)
  */
 export interface GetLoadResult {
   requests: number;

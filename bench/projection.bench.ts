@@ -5,8 +5,8 @@ import { PrismaClient } from "@/lib/generated/prisma/client";
 import { parseInstruqtTimestamp, type PlayEvent } from "@/lib/instruqt/events";
 import { recomputePlay } from "@/lib/progress/persist";
 import { projectPlay, type StoredPlayEvent } from "@/lib/progress/projection";
-import { seedDatabase } from "@/lib/simulate/seed";
-import { compareSimEvents, generatePlayStream, longPlay, type SimEvent } from "@/lib/simulate/traffic";
+import { seedDatabase } from "@/tools/simulate/seed";
+import { compareSimEvents, generatePlayStream, longPlay, type SimEvent } from "@/tools/simulate/traffic";
 import type { BenchContext, BenchRow, BenchSection } from "./types";
 
 /**
@@ -222,7 +222,7 @@ export async function run(context: BenchContext): Promise<BenchSection> {
   rows.push({ metric: "projectPlay cost per event, 1,000 vs 10 events", value: Math.round(growth * 100) / 100, unit: "×", target: "≤ 2 (linear)", pass: growth <= 2 });
   const dbMs = (size: number) => (perEvent[size]!.db * size) / 1000;
   const notes = [
-    "Plays built by lib/simulate longPlay: a learner stuck on challenges, mostly failed attempts. Pure timings are in-process means; " +
+    "Plays built by tools/simulate longPlay: a learner stuck on challenges, mostly failed attempts. Pure timings are in-process means; " +
       "the transaction timings run recomputePlay through Prisma + @prisma/adapter-pg against the fresh PostgreSQL database, as the webhook did for each delivery before the batch projector " +
       "(Prisma's interactive transaction adds several round trips, a fixed cost that dominates small plays).",
     `A play is recomputed whole from its event set (what makes arrival order irrelevant) — now once per projector batch rather than once per delivery. Measured per recompute: the 10th event of a play ${dbMs(10).toFixed(1)} ms, ` +

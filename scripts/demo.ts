@@ -4,8 +4,8 @@
 // sending.
 import { z } from "zod";
 import { isValidSigningSecret } from "@/lib/webhooks/secret-format";
-import { arg, formatSummary, generateSigningSecret, loopbackUrl, parseArgs, randomSeed, runMain, UsageError, validateArgs, webhookEndpoint } from "@/lib/simulate/cli";
-import { runSimulation } from "@/lib/simulate/run";
+import { arg, formatSummary, generateSigningSecret, loopbackUrl, parseArgs, randomSeed, runMain, UsageError, validateArgs, webhookEndpoint } from "@/tools/simulate/cli";
+import { runSimulation } from "@/tools/simulate/run";
 
 const USAGE = `usage: npm run demo -- [options]
 

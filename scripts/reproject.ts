@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { reprojectAll, type ReprojectProgress } from "@/lib/progress/reproject";
-import { arg, parseArgs, runMain, validateArgs } from "@/lib/simulate/cli";
+import { arg, parseArgs, runMain, validateArgs } from "@/tools/simulate/cli";
 
 const USAGE = `usage: npm run reproject [-- options]
 

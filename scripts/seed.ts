@@ -1,10 +1,10 @@
 // `npm run seed -- --database-url URL [--events 1000000] [--plays 100000] [--tracks 20] [--seed S]`:
-// writes a large realistic data set into a migrated, empty database (lib/simulate/seed.ts), then
-// checks a sample against the real projection path (lib/simulate/verify-seed.ts).
+// writes a large realistic data set into a migrated, empty database (tools/simulate/seed.ts), then
+// checks a sample against the real projection path (tools/simulate/verify-seed.ts).
 import { z } from "zod";
-import { arg, parseArgs, runMain, UsageError, validateArgs } from "@/lib/simulate/cli";
-import { seedDatabase } from "@/lib/simulate/seed";
-import { verifySeededSample } from "@/lib/simulate/verify-seed";
+import { arg, parseArgs, runMain, UsageError, validateArgs } from "@/tools/simulate/cli";
+import { seedDatabase } from "@/tools/simulate/seed";
+import { verifySeededSample } from "@/tools/simulate/verify-seed";
 
 const USAGE = `usage: npm run seed -- --database-url URL [options]
 

@@ -1,9 +1,9 @@
 // `npm run simulate -- --url URL --secret whsec_… [options]`: posts realistic Instruqt webhook
-// traffic (lib/simulate), signed like Svix, to a Cairn on this machine, then prints what came back.
+// traffic (tools/simulate), signed like Svix, to a Cairn on this machine, then prints what came back.
 import { z } from "zod";
 import { isValidSigningSecret } from "@/lib/webhooks/secret-format";
-import { arg, formatSummary, loopbackUrl, parseArgs, randomSeed, runMain, UsageError, validateArgs, webhookEndpoint } from "@/lib/simulate/cli";
-import { runSimulation } from "@/lib/simulate/run";
+import { arg, formatSummary, loopbackUrl, parseArgs, randomSeed, runMain, UsageError, validateArgs, webhookEndpoint } from "@/tools/simulate/cli";
+import { runSimulation } from "@/tools/simulate/run";
 
 const USAGE = `usage: npm run simulate -- --url URL --secret whsec_… [options]
 

@@ -271,7 +271,21 @@ function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 // Main
 // ---------------------------------------------------------------------------------------------
 
+const USAGE = `Usage: npm start            serve Cairn (production build, built first when stale)
+       npm run dev          the same with Next's development server (npm run dev -- ARGS passes ARGS to next dev)
+
+Environment (all optional; see README "Configuration" and .env.example):
+  DATABASE_URL            PostgreSQL to use; unset: an embedded PostgreSQL (PGlite) under CAIRN_DATA_DIR
+  CAIRN_DATA_DIR          where the embedded database and generated secrets live (.data)
+  CAIRN_EMBEDDED_DB_PORT  port of the embedded database on 127.0.0.1 (a free one)
+  CAIRN_SKIP_MIGRATE=1    do not apply pending migrations at start
+  PORT, HOSTNAME          where to listen (3000, 0.0.0.0)`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
 
   const config = readConfig(process.argv.slice(2));

@@ -23,7 +23,7 @@ import { commandActor } from "@/lib/audit/actor";
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { inviteUser, inviteUserSchema } from "@/lib/auth/user-admin";
 import { db } from "@/lib/db/client";
-import { ActionError } from "@/lib/settings/errors";
+import { AppError } from "@/lib/http/errors";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const COMMAND = "npm run user:create";
@@ -194,7 +194,7 @@ main().then(
       if (/required|Unknown option|unexpected argument/i.test(error.message)) console.error(`\n${USAGE}`);
       process.exit(2);
     }
-    if (error instanceof ActionError) {
+    if (error instanceof AppError) {
       console.error(`${COMMAND}: ${error.message}`);
       process.exit(1);
     }

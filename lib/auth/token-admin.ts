@@ -3,7 +3,7 @@ import { BAD_TEXT_MESSAGE, isStorableText } from "@/lib/http/text";
 import { recordAudit } from "@/lib/audit/log";
 import type { Actor } from "@/lib/audit/actor";
 import { db } from "@/lib/db/client";
-import { notFound } from "@/lib/settings/errors";
+import { notFound } from "@/lib/http/errors";
 import { newApiTokenSecret } from "./api-tokens";
 
 /**

@@ -6,7 +6,7 @@ import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { emailAddress } from "@/lib/email";
 import { BAD_TEXT_MESSAGE, isStorableText } from "@/lib/http/text";
-import { ActionError, notFound } from "@/lib/settings/errors";
+import { AppError, notFound } from "@/lib/http/errors";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "./password";
 import { endSessions } from "./sessions";
 import { roles, type Role } from "./users";
@@ -88,7 +88,7 @@ export async function inviteUser(actor: Actor, input: InviteUserInput): Promise<
     return { user, generatedPassword };
   } catch (error) {
     if ((error as { code?: string }).code === "P2002") {
-      throw new ActionError(409, "email_taken", `A user with the email ${parsed.email} already exists.`, "email");
+      throw new AppError(409, "email_taken", `A user with the email ${parsed.email} already exists.`, "email");
     }
     throw error;
   }
@@ -103,7 +103,7 @@ async function lockActiveAdmins(tx: Tx): Promise<string[]> {
 
 function refuseIfLastAdmin(activeAdmins: string[], userId: string, what: string): void {
   if (activeAdmins.length === 1 && activeAdmins[0] === userId) {
-    throw new ActionError(409, "last_admin", `This is the last enabled admin: it cannot be ${what}. Make another user an admin first.`);
+    throw new AppError(409, "last_admin", `This is the last enabled admin: it cannot be ${what}. Make another user an admin first.`);
   }
 }
 

@@ -8,7 +8,7 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { TEST_DELIVERY_PREFIX } from "@/lib/webhooks/endpoint";
 import { eventTypes, examplePayload, type EventType } from "@/lib/instruqt/events";
-import { ActionError } from "./errors";
+import { AppError } from "@/lib/http/errors";
 import { webhookEndpointUrl } from "@/lib/webhooks/endpoint";
 import { selfOrigin } from "./origins";
 import { newestActiveSecret } from "./webhook-secrets";
@@ -48,7 +48,7 @@ export function testEventTargetUrl(target: "local" | "public"): string {
   const { PORT, HOSTNAME, CAIRN_PUBLIC_URL } = env();
   if (target === "public") {
     if (!CAIRN_PUBLIC_URL) {
-      throw new ActionError(400, "no_public_url", "CAIRN_PUBLIC_URL is not set: only this server's own address can be used.", "target");
+      throw new AppError(400, "no_public_url", "CAIRN_PUBLIC_URL is not set: only this server's own address can be used.", "target");
     }
     return webhookEndpointUrl(CAIRN_PUBLIC_URL);
   }
@@ -60,7 +60,7 @@ export async function sendTestEvent(actor: Actor, input: TestEventInput): Promis
   const url = testEventTargetUrl(target);
   const secret = await newestActiveSecret();
   if (!secret) {
-    throw new ActionError(409, "no_secret", "There is no active signing secret to sign the test event with. Set one first.");
+    throw new AppError(409, "no_secret", "There is no active signing secret to sign the test event with. Set one first.");
   }
 
   const svixId = `${TEST_DELIVERY_PREFIX}${randomBytes(12).toString("hex")}`;

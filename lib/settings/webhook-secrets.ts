@@ -6,7 +6,7 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { invalidateSecretCache } from "@/lib/webhooks/secrets";
 import { isValidSigningSecret, secretHint } from "@/lib/webhooks/secret-format";
-import { ActionError, notFound } from "./errors";
+import { AppError, notFound } from "@/lib/http/errors";
 
 /**
  * Managing the Svix signing secrets of the webhook endpoint (Settings → Webhook). The webhook
@@ -113,7 +113,7 @@ export async function setSigningSecret(actor: Actor, input: SetSecretInput, now 
     const active = await tx.webhookSecret.findMany({ where: activeWhere(now), orderBy: { createdAt: "desc" } });
     const same = active.filter((row) => isReadable(row.secretEncrypted) && decrypt(row.secretEncrypted) === secret);
     if (same.some((row) => row.expiresAt === null)) {
-      throw new ActionError(409, "already_current", "This is already the current signing secret.", "secret");
+      throw new AppError(409, "already_current", "This is already the current signing secret.", "secret");
     }
     const others = active.filter((row) => !same.includes(row));
 

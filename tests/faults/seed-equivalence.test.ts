@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { seedDatabase } from "@/lib/simulate/seed";
-import { generatePlayStream } from "@/lib/simulate/traffic";
+import { seedDatabase } from "@/tools/simulate/seed";
+import { generatePlayStream } from "@/tools/simulate/traffic";
 import type { AppServer } from "../support/app-server";
 import { waitForProjection } from "../support/projection";
 import { Cluster } from "./support/cluster";

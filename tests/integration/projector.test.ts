@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generatePlayStream, type SimEvent } from "@/lib/simulate/traffic";
+import { generatePlayStream, type SimEvent } from "@/tools/simulate/traffic";
 import { createDatabase, dropDatabase, withClient } from "../support/database";
 import { waitForProjection } from "../support/projection";
 

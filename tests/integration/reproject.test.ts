@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 let database: { name: string; url: string };
 let lib: {
-  seed: typeof import("@/lib/simulate/seed");
+  seed: typeof import("@/tools/simulate/seed");
   reproject: typeof import("@/lib/progress/reproject");
   db: typeof import("@/lib/db/client");
 };
@@ -31,7 +31,7 @@ beforeAll(async () => {
   if (migrated.status !== 0) throw new Error(`migration failed:\n${migrated.stdout}\n${migrated.stderr}`);
   process.env.DATABASE_URL = database.url;
   lib = {
-    seed: await import("@/lib/simulate/seed"),
+    seed: await import("@/tools/simulate/seed"),
     reproject: await import("@/lib/progress/reproject"),
     db: await import("@/lib/db/client"),
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planDeliveries } from "@/lib/simulate/delivery";
-import { generateTraffic } from "@/lib/simulate/traffic";
+import { planDeliveries } from "@/tools/simulate/delivery";
+import { generateTraffic } from "@/tools/simulate/traffic";
 
 const { events } = generateTraffic({ seed: "delivery", learners: 200, tracks: 4, startMs: Date.UTC(2024, 0, 1), spreadSeconds: 3600 });
 

@@ -1,9 +1,9 @@
 import { createServer } from "node:http";
 import { Webhook } from "svix";
 import { describe, expect, it } from "vitest";
-import { wantsHelp } from "@/lib/simulate/cli";
-import { runSimulation } from "@/lib/simulate/run";
-import { generateTraffic, splitAtNow, stampAt } from "@/lib/simulate/traffic";
+import { wantsHelp } from "@/tools/simulate/cli";
+import { runSimulation } from "@/tools/simulate/run";
+import { generateTraffic, splitAtNow, stampAt } from "@/tools/simulate/traffic";
 
 /**
  * The demo's and the simulator's traffic, split at "now": nothing is ever sent with a time after

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { Webhook } from "svix";
-import { arg, loopbackUrl, parseArgs, UsageError, validateArgs, webhookEndpoint } from "@/lib/simulate/cli";
-import { percentile, sendDeliveries } from "@/lib/simulate/sender";
+import { arg, loopbackUrl, parseArgs, UsageError, validateArgs, webhookEndpoint } from "@/tools/simulate/cli";
+import { percentile, sendDeliveries } from "@/tools/simulate/sender";
 import { z } from "zod";
 
 const SECRET = "whsec_" + Buffer.from("simulate-sender-unit-test-secret!!").toString("base64");

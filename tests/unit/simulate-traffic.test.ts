@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { classifyEvent, parseInstruqtTimestamp } from "@/lib/instruqt/events";
 import { projectPlay, type StoredPlayEvent } from "@/lib/progress/projection";
-import { Random } from "@/lib/simulate/random";
+import { Random } from "@/tools/simulate/random";
 import {
   formatTimestamp,
   generatePlayStream,
@@ -10,7 +10,7 @@ import {
   longPlay,
   type SimEvent,
   type SimPlay,
-} from "@/lib/simulate/traffic";
+} from "@/tools/simulate/traffic";
 import type { PlayEvent } from "@/lib/instruqt/events";
 
 const START = Date.UTC(2024, 2, 1, 9);

@@ -1,7 +1,7 @@
 import { Webhook } from "svix";
 import { MAX_NESTING_DEPTH } from "@/lib/ingest/payload";
-import { Random } from "@/lib/simulate/random";
-import { generateTraffic, type SimEvent } from "@/lib/simulate/traffic";
+import { Random } from "@/tools/simulate/random";
+import { generateTraffic, type SimEvent } from "@/tools/simulate/traffic";
 import { TEST_WEBHOOK_SECRET } from "../../support/webhooks";
 
 /**

@@ -1,6 +1,6 @@
 /**
  * A small seeded pseudo-random generator. The simulator must be reproducible (`--seed`), and
- * Math.random cannot be seeded, so every random choice in lib/simulate goes through a `Random`.
+ * Math.random cannot be seeded, so every random choice in tools/simulate goes through a `Random`.
  * sfc32 (Chris Doty-Humphrey's Small Fast Counter) passes PractRand and is a few lines of
  * 32-bit integer arithmetic; its state is seeded from a string through a simple hash.
  */
