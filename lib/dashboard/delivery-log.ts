@@ -1,5 +1,6 @@
 import { db, Prisma } from "@/lib/db/client";
 import type { ActivityWindow } from "./time-window";
+import type { RefusedDelivery, WebhookEvent } from "@/lib/generated/prisma/client";
 import { EventOutcome } from "@/lib/generated/prisma/enums";
 
 /**
@@ -32,47 +33,36 @@ export interface DeliveryLogParams {
   pageSize?: number;
 }
 
-export interface DeliveryRow {
+/**
+ * One stored event as the log shows it: the columns typed from the generated client's
+ * `WebhookEvent` (not restated) and selected under those names, so raw rows need no mapper.
+ */
+export type DeliveryRow = Pick<
+  WebhookEvent,
+  | "svixId"
+  | "type"
+  | "outcome"
+  | "occurredAt"
+  | "timestampRaw"
+  | "receivedAt"
+  | "participantId"
+  | "userId"
+  | "trackId"
+  | "inviteId"
+  | "challengeId"
+  | "error"
+> & {
+  /** The bigint id as text (JSON and URLs). */
   id: string;
-  svixId: string;
-  type: string;
-  outcome: EventOutcome;
-  occurredAt: Date | null;
-  timestampRaw: string | null;
-  receivedAt: Date;
-  participantId: string | null;
-  userId: string | null;
-  trackId: string | null;
-  inviteId: string | null;
-  challengeId: string | null;
-  error: string | null;
   /** Pretty-printed JSON, cut at PAYLOAD_PREVIEW_CHARS. */
   payloadPreview: string;
   payloadTruncated: boolean;
-}
+};
 
 export interface DeliveryLogPage {
   rows: DeliveryRow[];
   /** Cursor of the next (older) page, or null at the end. */
   nextBefore: string | null;
-}
-
-interface DeliveryRowRaw {
-  id: string;
-  svix_id: string;
-  type: string;
-  outcome: EventOutcome;
-  occurred_at: Date | null;
-  timestamp_raw: string | null;
-  received_at: Date;
-  participant_id: string | null;
-  user_id: string | null;
-  track_id: string | null;
-  invite_id: string | null;
-  challenge_id: string | null;
-  error: string | null;
-  payload_preview: string;
-  payload_truncated: boolean;
 }
 
 function deliveryConditions(params: DeliveryLogParams): Prisma.Sql {
@@ -88,10 +78,12 @@ function deliveryConditions(params: DeliveryLogParams): Prisma.Sql {
 // Pretty-printing happens after the page is cut (in the outer query), so a filtered scan that
 // sorts its matches does not print every matching payload first.
 const rowColumns = (previewChars: number) => Prisma.sql`
-  e.id::text AS id, e.svix_id, e.type, e.outcome::text AS outcome, e.occurred_at, e.timestamp_raw, e.received_at,
-  e.participant_id, e.user_id, e.track_id, e.invite_id, e.challenge_id, e.error,
-  left(j.pretty, ${previewChars}::int) AS payload_preview,
-  length(j.pretty) > ${previewChars}::int AS payload_truncated`;
+  e.id::text AS "id", e.svix_id AS "svixId", e.type AS "type", e.outcome::text AS "outcome",
+  e.occurred_at AS "occurredAt", e.timestamp_raw AS "timestampRaw", e.received_at AS "receivedAt",
+  e.participant_id AS "participantId", e.user_id AS "userId", e.track_id AS "trackId",
+  e.invite_id AS "inviteId", e.challenge_id AS "challengeId", e.error AS "error",
+  left(j.pretty, ${previewChars}::int) AS "payloadPreview",
+  length(j.pretty) > ${previewChars}::int AS "payloadTruncated"`;
 
 /**
  * Ordered by id, which follows insertion: received_at can tie (bulk imports share one now()),
@@ -111,30 +103,10 @@ export function deliveryLogQuery(params: DeliveryLogParams): Prisma.Sql {
     ORDER BY e.id DESC`;
 }
 
-function toDeliveryRow(row: DeliveryRowRaw): DeliveryRow {
-  return {
-    id: row.id,
-    svixId: row.svix_id,
-    type: row.type,
-    outcome: row.outcome,
-    occurredAt: row.occurred_at,
-    timestampRaw: row.timestamp_raw,
-    receivedAt: row.received_at,
-    participantId: row.participant_id,
-    userId: row.user_id,
-    trackId: row.track_id,
-    inviteId: row.invite_id,
-    challengeId: row.challenge_id,
-    error: row.error,
-    payloadPreview: row.payload_preview,
-    payloadTruncated: row.payload_truncated,
-  };
-}
-
 export async function deliveryLog(params: DeliveryLogParams = {}): Promise<DeliveryLogPage> {
   const pageSize = params.pageSize ?? DELIVERY_PAGE_SIZE;
-  const rows = await db().$queryRaw<DeliveryRowRaw[]>(deliveryLogQuery({ ...params, pageSize }));
-  const page = rows.slice(0, pageSize).map(toDeliveryRow);
+  const rows = await db().$queryRaw<DeliveryRow[]>(deliveryLogQuery({ ...params, pageSize }));
+  const page = rows.slice(0, pageSize);
   return { rows: page, nextBefore: rows.length > pageSize ? (page.at(-1)?.id ?? null) : null };
 }
 
@@ -143,11 +115,11 @@ const WHOLE_PAYLOAD_CHARS = 64 * 1024 * 1024;
 
 /** One stored event with its whole payload. */
 export async function deliveryEvent(id: bigint): Promise<DeliveryRow | null> {
-  const rows = await db().$queryRaw<DeliveryRowRaw[]>`
+  const rows = await db().$queryRaw<DeliveryRow[]>`
     SELECT ${rowColumns(WHOLE_PAYLOAD_CHARS)}
     FROM webhook_event e CROSS JOIN LATERAL (SELECT jsonb_pretty(e.payload) AS pretty) j
     WHERE e.id = ${id}`;
-  return rows[0] ? toDeliveryRow(rows[0]) : null;
+  return rows[0] ?? null;
 }
 
 /**
@@ -169,22 +141,17 @@ export async function eventTypesSeen(limit = 200): Promise<string[]> {
 export const REFUSED_WINDOWS = { "24h": 24, "7d": 24 * 7, "30d": 24 * 30 } as const;
 export type RefusedWindow = keyof typeof REFUSED_WINDOWS;
 
-export interface RefusedCount {
-  reason: string;
-  count: number;
-  lastSeenAt: Date;
-}
+export type RefusedCount = Pick<RefusedDelivery, "reason" | "count" | "lastSeenAt">;
 
 /** Refused requests per reason over the last `hours` hours (whole hours, as they are counted). */
 export async function refusedDeliveries(hours: number, now = new Date()): Promise<RefusedCount[]> {
   const currentHour = new Date(now);
   currentHour.setUTCMinutes(0, 0, 0);
   const since = new Date(currentHour.getTime() - (hours - 1) * 3_600_000);
-  const rows = await db().$queryRaw<{ reason: string; count: number; last_seen_at: Date }[]>`
-    SELECT reason, sum(count)::int AS count, max(last_seen_at) AS last_seen_at
+  return db().$queryRaw<RefusedCount[]>`
+    SELECT reason, sum(count)::int AS "count", max(last_seen_at) AS "lastSeenAt"
     FROM refused_delivery
     WHERE hour >= ${since}
     GROUP BY reason
     ORDER BY count DESC, reason`;
-  return rows.map((row) => ({ reason: row.reason, count: row.count, lastSeenAt: row.last_seen_at }));
 }

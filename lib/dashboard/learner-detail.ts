@@ -1,5 +1,6 @@
 import { db, Prisma } from "@/lib/db/client";
 import { challengePositions } from "./challenge-positions";
+import type { Review, WebhookEvent } from "@/lib/generated/prisma/client";
 import type { ChallengeStatus } from "@/lib/generated/prisma/enums";
 import { inactiveCutoff, playFiguresSql, type PlayFigures } from "@/lib/plays/rows";
 import { trackKeySql } from "./tracks";
@@ -35,33 +36,21 @@ export interface LearnerPlay extends PlayFigures {
   challenges: ChallengeCell[];
 }
 
-export interface TimelineEvent {
+/** One event of the timeline: its own columns typed from `WebhookEvent`, plus what the payload says. */
+export type TimelineEvent = Pick<WebhookEvent, "svixId" | "type" | "occurredAt" | "receivedAt" | "participantId" | "challengeId" | "error"> & {
   id: string;
-  svixId: string;
-  type: string;
   outcome: string;
-  occurredAt: Date | null;
-  receivedAt: Date;
-  participantId: string | null;
   trackLabel: string | null;
-  challengeId: string | null;
   challengeIndex: number | null;
   /** For challenge attempts: whether the check passed. */
   completed: boolean | null;
   /** Review score for review events. */
   score: number | null;
-  error: string | null;
   /** Worth an instructor's eye: a sandbox failure, a failed attempt, a review, an unusable payload. */
   flag: "sandbox_failure" | "failed_attempt" | "review" | "invalid" | null;
-}
+};
 
-export interface LearnerReview {
-  id: string;
-  trackLabel: string | null;
-  score: number | null;
-  content: string | null;
-  occurredAt: Date | null;
-}
+export type LearnerReview = Pick<Review, "id" | "score" | "content" | "occurredAt"> & { trackLabel: string | null };
 
 export interface LearnerDetail {
   userId: string;
@@ -80,52 +69,25 @@ export interface LearnerDetail {
   invites: { inviteId: string; teamSlug: string | null; claimedAt: Date | null }[];
 }
 
-interface PlayRow extends PlayFigures {
-  participant_id: string;
-  track_id: string | null;
-  track_key: string | null;
-  track_label: string | null;
-  invite_id: string | null;
-  mode: string | null;
-  custom_parameters: Record<string, unknown> | null;
-  challenges: {
-    index: number;
-    challenge_id: string | null;
-    status: ChallengeStatus;
-    attempts: number;
-    failed_attempts: number;
-    seconds_in_challenge: number | null;
-  }[];
-}
+/** A play as selected: LearnerPlay's columns, with the challenge rows still to be laid out. */
+type PlayRow = Omit<LearnerPlay, "challenges"> & { challenges: Omit<ChallengeCell, "position">[] };
 
-interface EventRow {
-  id: string;
-  svix_id: string;
-  type: string;
-  outcome: string;
-  occurred_at: Date | null;
-  received_at: Date;
-  participant_id: string | null;
-  track_label: string | null;
-  challenge_id: string | null;
-  challenge_index: number | null;
-  completed: boolean | null;
-  score: number | null;
-  error: string | null;
-}
+/** An event as selected, before its flag is derived. */
+type EventRow = Omit<TimelineEvent, "flag">;
 
 export function learnerTimelineQuery(userId: string, limit = TIMELINE_LIMIT): Prisma.Sql {
   return Prisma.sql`
-    SELECT e.id::text AS id, e.svix_id, e.type, e.outcome::text AS outcome, e.occurred_at, e.received_at,
-           e.participant_id, coalesce(t.slug, e.payload ->> 'track_slug', e.track_id) AS track_label,
-           e.challenge_id,
+    SELECT e.id::text AS "id", e.svix_id AS "svixId", e.type AS "type", e.outcome::text AS "outcome",
+           e.occurred_at AS "occurredAt", e.received_at AS "receivedAt", e.participant_id AS "participantId",
+           coalesce(t.slug, e.payload ->> 'track_slug', e.track_id) AS "trackLabel",
+           e.challenge_id AS "challengeId",
            CASE WHEN jsonb_typeof(e.payload -> 'challenge_index') = 'number'
-                THEN (e.payload ->> 'challenge_index')::numeric::int END AS challenge_index,
+                THEN (e.payload ->> 'challenge_index')::numeric::int END AS "challengeIndex",
            CASE WHEN jsonb_typeof(e.payload -> 'completed') = 'boolean'
-                THEN (e.payload ->> 'completed')::boolean END AS completed,
+                THEN (e.payload ->> 'completed')::boolean END AS "completed",
            CASE WHEN jsonb_typeof(e.payload -> 'score') = 'number'
-                THEN (e.payload ->> 'score')::numeric::int END AS score,
-           e.error
+                THEN (e.payload ->> 'score')::numeric::int END AS "score",
+           e.error AS "error"
     FROM webhook_event e
     LEFT JOIN track t ON t.id = e.track_id
     WHERE e.user_id = ${userId} AND e.outcome <> 'test'
@@ -135,16 +97,17 @@ export function learnerTimelineQuery(userId: string, limit = TIMELINE_LIMIT): Pr
 
 export function learnerPlaysQuery(userId: string, now: Date = new Date()): Prisma.Sql {
   return Prisma.sql`
-    SELECT p.id AS participant_id, p.track_id, ${trackKeySql(Prisma.sql`p.track_id`)} AS track_key,
-           coalesce(t.slug, p.track_slug, p.track_id) AS track_label,
-           p.invite_id, p.mode, ${playFiguresSql(inactiveCutoff(now))}, p.custom_parameters,
+    SELECT p.id AS "participantId", p.track_id AS "trackId", ${trackKeySql(Prisma.sql`p.track_id`)} AS "trackKey",
+           coalesce(t.slug, p.track_slug, p.track_id) AS "trackLabel",
+           p.invite_id AS "inviteId", p.mode AS "mode", ${playFiguresSql(inactiveCutoff(now))},
+           p.custom_parameters AS "customParameters",
            coalesce((
              SELECT json_agg(json_build_object(
-                      'index', cp.challenge_index, 'challenge_id', cp.challenge_id, 'status', cp.status,
-                      'attempts', cp.attempts, 'failed_attempts', cp.failed_attempts,
-                      'seconds_in_challenge', cp.seconds_in_challenge)
+                      'index', cp.challenge_index, 'challengeId', cp.challenge_id, 'status', cp.status,
+                      'attempts', cp.attempts, 'failedAttempts', cp.failed_attempts,
+                      'secondsInChallenge', cp.seconds_in_challenge)
                     ORDER BY cp.challenge_index)
-             FROM challenge_progress cp WHERE cp.participant_id = p.id), '[]'::json) AS challenges
+             FROM challenge_progress cp WHERE cp.participant_id = p.id), '[]'::json) AS "challenges"
     FROM participant p
     LEFT JOIN track t ON t.id = p.track_id
     WHERE p.user_id = ${userId}
@@ -168,11 +131,11 @@ function challengeStrip(play: PlayRow): ChallengeCell[] {
     return {
       index,
       position: positions.position(index),
-      challengeId: row?.challenge_id ?? null,
+      challengeId: row?.challengeId ?? null,
       status: row?.status ?? "not_started",
       attempts: row?.attempts ?? 0,
-      failedAttempts: row?.failed_attempts ?? 0,
-      secondsInChallenge: row?.seconds_in_challenge ?? null,
+      failedAttempts: row?.failedAttempts ?? 0,
+      secondsInChallenge: row?.secondsInChallenge ?? null,
     };
   });
 }
@@ -182,8 +145,9 @@ export async function learnerDetail(userId: string): Promise<LearnerDetail | nul
     db().learner.findUnique({ where: { id: userId } }),
     db().$queryRaw<PlayRow[]>(learnerPlaysQuery(userId)),
     db().$queryRaw<EventRow[]>(learnerTimelineQuery(userId, TIMELINE_LIMIT + 1)),
-    db().$queryRaw<{ id: string; track_label: string | null; score: number | null; content: string | null; occurred_at: Date | null }[]>`
-      SELECT r.id, coalesce(t.slug, r.track_id) AS track_label, r.score, r.content, r.occurred_at
+    db().$queryRaw<LearnerReview[]>`
+      SELECT r.id AS "id", coalesce(t.slug, r.track_id) AS "trackLabel", r.score AS "score", r.content AS "content",
+             r.occurred_at AS "occurredAt"
       FROM review r LEFT JOIN track t ON t.id = r.track_id
       WHERE r.user_id = ${userId}
       ORDER BY r.occurred_at DESC NULLS LAST, r.id`,
@@ -200,43 +164,10 @@ export async function learnerDetail(userId: string): Promise<LearnerDetail | nul
     enrichedAt: learners?.enrichedAt ?? null,
     firstSeenAt: learners?.firstSeenAt ?? null,
     lastSeenAt: learners?.lastSeenAt ?? null,
-    plays: plays.map((play) => {
-      const { participant_id, track_id, track_key, track_label, invite_id, custom_parameters, ...figures } = play;
-      return {
-        ...figures,
-        participantId: participant_id,
-        trackId: track_id,
-        trackKey: track_key,
-        trackLabel: track_label,
-        inviteId: invite_id,
-        customParameters: custom_parameters,
-        challenges: challengeStrip(play),
-      };
-    }),
-    timeline: events.slice(0, TIMELINE_LIMIT).map((row) => ({
-      id: row.id,
-      svixId: row.svix_id,
-      type: row.type,
-      outcome: row.outcome,
-      occurredAt: row.occurred_at,
-      receivedAt: row.received_at,
-      participantId: row.participant_id,
-      trackLabel: row.track_label,
-      challengeId: row.challenge_id,
-      challengeIndex: row.challenge_index,
-      completed: row.completed,
-      score: row.score,
-      error: row.error,
-      flag: flagOf(row),
-    })),
+    plays: plays.map((play) => ({ ...play, challenges: challengeStrip(play) })),
+    timeline: events.slice(0, TIMELINE_LIMIT).map((row) => ({ ...row, flag: flagOf(row) })),
     timelineTruncated: events.length > TIMELINE_LIMIT,
-    reviews: reviews.map((review) => ({
-      id: review.id,
-      trackLabel: review.track_label,
-      score: review.score,
-      content: review.content,
-      occurredAt: review.occurred_at,
-    })),
+    reviews,
     invites: invites.map((claim) => ({ inviteId: claim.inviteId, teamSlug: claim.teamSlug, claimedAt: claim.claimedAt })),
   };
 }

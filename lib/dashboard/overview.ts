@@ -1,4 +1,5 @@
 import { db, Prisma } from "@/lib/db/client";
+import type { WebhookEvent } from "@/lib/generated/prisma/client";
 import { HOUSEKEEPING_EVENT_TYPES } from "@/lib/instruqt/events";
 import { trackKeySql, trackSummaries, type TrackSummary } from "./tracks";
 
@@ -18,22 +19,18 @@ export interface DayCount {
   events: number;
 }
 
-export interface RecentEvent {
+/** One line of recent activity: the event's own columns typed from `WebhookEvent`, plus labels. */
+export type RecentEvent = Pick<WebhookEvent, "type" | "occurredAt" | "receivedAt" | "participantId" | "userId" | "challengeId"> & {
   id: string;
-  type: string;
-  occurredAt: Date | null;
-  receivedAt: Date;
-  participantId: string | null;
-  userId: string | null;
+  /** The learner's name, else their email, when enrichment knows them. */
   learnerName: string | null;
   trackKey: string | null;
   trackLabel: string | null;
-  challengeId: string | null;
   challengeIndex: number | null;
   /** For challenge attempts: whether the check passed. */
   completed: boolean | null;
   outcome: string;
-}
+};
 
 export interface Overview {
   learners: number;
@@ -80,16 +77,17 @@ export function eventsPerDayQuery(now: Date, days = EVENTS_PER_DAY_DAYS): Prisma
 export function recentActivityQuery(limit = RECENT_ACTIVITY_LIMIT, { housekeeping = true } = {}): Prisma.Sql {
   const skip = housekeeping ? Prisma.empty : Prisma.sql`AND type NOT IN (${Prisma.join([...HOUSEKEEPING_EVENT_TYPES])})`;
   return Prisma.sql`
-    SELECT e.id::text AS id, e.type, e.occurred_at, e.received_at, e.participant_id, e.user_id,
-           nullif(concat_ws(' ', l.first_name, l.last_name), '') AS learner_name, l.email,
-           CASE WHEN e.track_id IS NULL THEN NULL ELSE ${trackKeySql(Prisma.sql`e.track_id`)} END AS track_key,
-           coalesce(t.slug, e.payload ->> 'track_slug', e.track_id) AS track_label,
-           e.challenge_id,
+    SELECT e.id::text AS "id", e.type AS "type", e.occurred_at AS "occurredAt", e.received_at AS "receivedAt",
+           e.participant_id AS "participantId", e.user_id AS "userId",
+           coalesce(nullif(concat_ws(' ', l.first_name, l.last_name), ''), l.email) AS "learnerName",
+           CASE WHEN e.track_id IS NULL THEN NULL ELSE ${trackKeySql(Prisma.sql`e.track_id`)} END AS "trackKey",
+           coalesce(t.slug, e.payload ->> 'track_slug', e.track_id) AS "trackLabel",
+           e.challenge_id AS "challengeId",
            CASE WHEN jsonb_typeof(e.payload -> 'challenge_index') = 'number'
-                THEN (e.payload ->> 'challenge_index')::numeric::int END AS challenge_index,
+                THEN (e.payload ->> 'challenge_index')::numeric::int END AS "challengeIndex",
            CASE WHEN jsonb_typeof(e.payload -> 'completed') = 'boolean'
-                THEN (e.payload ->> 'completed')::boolean END AS completed,
-           e.outcome::text AS outcome
+                THEN (e.payload ->> 'completed')::boolean END AS "completed",
+           e.outcome::text AS "outcome"
     FROM (
       SELECT * FROM webhook_event
       WHERE outcome <> 'test' AND occurred_at IS NOT NULL ${skip}
@@ -101,40 +99,8 @@ export function recentActivityQuery(limit = RECENT_ACTIVITY_LIMIT, { housekeepin
     ORDER BY e.occurred_at DESC, e.id DESC`;
 }
 
-interface RecentRow {
-  id: string;
-  type: string;
-  occurred_at: Date | null;
-  received_at: Date;
-  participant_id: string | null;
-  user_id: string | null;
-  learner_name: string | null;
-  email: string | null;
-  track_key: string | null;
-  track_label: string | null;
-  challenge_id: string | null;
-  challenge_index: number | null;
-  completed: boolean | null;
-  outcome: string;
-}
-
 export async function recentActivity(limit = RECENT_ACTIVITY_LIMIT, options: { housekeeping?: boolean } = {}): Promise<RecentEvent[]> {
-  const rows = await db().$queryRaw<RecentRow[]>(recentActivityQuery(limit, options));
-  return rows.map((row) => ({
-    id: row.id,
-    type: row.type,
-    occurredAt: row.occurred_at,
-    receivedAt: row.received_at,
-    participantId: row.participant_id,
-    userId: row.user_id,
-    learnerName: row.learner_name ?? row.email,
-    trackKey: row.track_key,
-    trackLabel: row.track_label,
-    challengeId: row.challenge_id,
-    challengeIndex: row.challenge_index,
-    completed: row.completed,
-    outcome: row.outcome,
-  }));
+  return db().$queryRaw<RecentEvent[]>(recentActivityQuery(limit, options));
 }
 
 export async function eventsPerDay(now = new Date(), days = EVENTS_PER_DAY_DAYS): Promise<DayCount[]> {
@@ -144,11 +110,11 @@ export async function eventsPerDay(now = new Date(), days = EVENTS_PER_DAY_DAYS)
 export async function overview(now = new Date(), { housekeeping = false }: { housekeeping?: boolean } = {}): Promise<Overview> {
   const activeSince = new Date(now.getTime() - ACTIVE_WINDOW_MINUTES * 60_000);
   const [counts, tracks, days, recent] = await Promise.all([
-    db().$queryRaw<{ learners: number; active_now: number; any_delivery: boolean }[]>`
-      SELECT (SELECT count(*)::int FROM learner) AS learners,
+    db().$queryRaw<Pick<Overview, "learners" | "activeNow" | "anyDelivery">[]>`
+      SELECT (SELECT count(*)::int FROM learner) AS "learners",
              (SELECT count(*)::int FROM participant
-               WHERE status IN ('started', 'in_progress') AND last_activity_at >= ${activeSince}) AS active_now,
-             EXISTS (SELECT 1 FROM webhook_event) AS any_delivery`,
+               WHERE status IN ('started', 'in_progress') AND last_activity_at >= ${activeSince}) AS "activeNow",
+             EXISTS (SELECT 1 FROM webhook_event) AS "anyDelivery"`,
     trackSummaries(),
     eventsPerDay(now),
     recentActivity(RECENT_ACTIVITY_LIMIT, { housekeeping }),
@@ -163,8 +129,8 @@ export async function overview(now = new Date(), { housekeeping = false }: { hou
     plays,
     completions,
     completionRate: plays > 0 ? completions / plays : null,
-    activeNow: head.active_now,
-    anyDelivery: head.any_delivery,
+    activeNow: head.activeNow,
+    anyDelivery: head.anyDelivery,
     eventsPerDay: days,
     recent,
     tracks,

@@ -37,20 +37,6 @@ export interface TrackSummary {
   lastActivityAt: Date | null;
 }
 
-interface TrackSummaryRow {
-  id: string;
-  key: string;
-  slug: string | null;
-  total_challenges: number | null;
-  plays: number;
-  completions: number;
-  started: number;
-  in_progress: number;
-  stopped: number;
-  median_completion_seconds: number | null;
-  last_activity_at: Date | null;
-}
-
 /**
  * Every track with plays, most recently active first. Aggregated from `participant` (the
  * projection), grouped by track; tracks seen only through sandbox events have no `track` row and
@@ -75,34 +61,22 @@ export function trackSummariesQuery(): Prisma.Sql {
       WHERE p.track_id IS NOT NULL
       GROUP BY p.track_id
     )
-    SELECT c.track_id AS id,
-           ${trackKeySql(Prisma.sql`c.track_id`)} AS key,
-           coalesce(t.slug, c.track_slug) AS slug,
-           coalesce(t.total_challenges, c.total_challenges) AS total_challenges,
-           c.plays, c.completions, c.started, c.in_progress, c.stopped,
-           c.median_completion_seconds,
-           c.last_activity_at
+    SELECT c.track_id AS "id",
+           ${trackKeySql(Prisma.sql`c.track_id`)} AS "key",
+           coalesce(t.slug, c.track_slug) AS "slug",
+           coalesce(t.total_challenges, c.total_challenges) AS "totalChallenges",
+           c.plays AS "plays", c.completions AS "completions", c.started AS "started",
+           c.in_progress AS "inProgress", c.stopped AS "stopped",
+           CASE WHEN c.plays > 0 THEN c.completions::float8 / c.plays END AS "completionRate",
+           c.median_completion_seconds AS "medianCompletionSeconds",
+           c.last_activity_at AS "lastActivityAt"
     FROM counts c
     LEFT JOIN track t ON t.id = c.track_id
     ORDER BY c.last_activity_at DESC NULLS LAST, c.track_id`;
 }
 
 export async function trackSummaries(): Promise<TrackSummary[]> {
-  const rows = await db().$queryRaw<TrackSummaryRow[]>(trackSummariesQuery());
-  return rows.map((row) => ({
-    id: row.id,
-    key: row.key,
-    slug: row.slug,
-    totalChallenges: row.total_challenges,
-    plays: row.plays,
-    completions: row.completions,
-    started: row.started,
-    inProgress: row.in_progress,
-    stopped: row.stopped,
-    completionRate: row.plays > 0 ? row.completions / row.plays : null,
-    medianCompletionSeconds: row.median_completion_seconds,
-    lastActivityAt: row.last_activity_at,
-  }));
+  return db().$queryRaw<TrackSummary[]>(trackSummariesQuery());
 }
 
 export interface TrackRef {
@@ -117,14 +91,14 @@ export interface TrackRef {
  * it), then the id of a track known only from its plays.
  */
 export async function findTrack(key: string): Promise<TrackRef | null> {
-  const rows = await db().$queryRaw<{ id: string; key: string; slug: string | null; total_challenges: number | null }[]>`
-    SELECT t.id, ${trackKeySql(Prisma.sql`t.id`)} AS key, t.slug, t.total_challenges
+  const rows = await db().$queryRaw<TrackRef[]>`
+    SELECT t.id AS "id", ${trackKeySql(Prisma.sql`t.id`)} AS "key", t.slug AS "slug", t.total_challenges AS "totalChallenges"
     FROM track t
     WHERE t.id = ${key} OR t.slug = ${key}
     ORDER BY (t.id = ${key}) DESC, t.last_seen_at DESC NULLS LAST
     LIMIT 1`;
   const row = rows[0];
-  if (row) return { id: row.id, key: row.key, slug: row.slug, totalChallenges: row.total_challenges };
+  if (row) return row;
 
   const plays = await db().$queryRaw<{ total_challenges: number | null }[]>`
     SELECT max(p.total_challenges) AS total_challenges FROM participant p
