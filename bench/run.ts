@@ -1,9 +1,11 @@
 // `npm run bench [-- --small] [--only ingest,dashboard,export,projection] [--keep]`: runs each
 // bench/<name>.bench.ts section on the databases and servers it needs, prints one table and writes
 // bench/results/latest.json and latest.md. See bench/README.md for the method.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
+import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import pg from "pg";
 import { z } from "zod";
@@ -91,6 +93,25 @@ function title(name: SectionName): string {
   return { ingest: "Ingest", dashboard: "Dashboard read models", export: "CSV export", projection: "Projection" }[name];
 }
 
+/** Sections that bind lib/env (and so the Prisma client) to their own database: one process each. */
+const OWN_PROCESS = new Set<SectionName>(["dashboard", "projection"]);
+
+async function runInChild(name: SectionName, context: BenchContext): Promise<BenchSection> {
+  const child = spawn(process.execPath, ["--import", "tsx", `${root}bench/section.ts`, name, JSON.stringify(context)], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let result: BenchSection | null = null;
+  const lines = createInterface({ input: child.stdout });
+  lines.on("line", (line) => {
+    if (line.startsWith("BENCH_SECTION ")) result = JSON.parse(line.slice("BENCH_SECTION ".length)) as BenchSection;
+    else console.log(line);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  if (!result) throw new Error(`the ${name} section's process ended (exit ${code}) without a result`);
+  return result;
+}
+
 async function runSection(name: SectionName, context: BenchContext): Promise<BenchSection> {
   const started = Date.now();
   console.log(`\n── ${title(name)} ──`);
@@ -102,7 +123,7 @@ async function runSection(name: SectionName, context: BenchContext): Promise<Ben
   }
   if (!bench) return { name: title(name), rows: [], notes: [`not run: bench/${name}.bench.ts does not exist yet`] };
   try {
-    const section = await bench.run(context);
+    const section = OWN_PROCESS.has(name) ? await runInChild(name, context) : await bench.run(context);
     console.log(`   done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return section;
   } catch (error) {
