@@ -1,8 +1,6 @@
-import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, dropDatabase, withClient } from "../support/database";
+import { createDatabase, dropDatabase, migrateDatabase, withClient } from "../support/database";
 import { waitForProjection } from "../support/projection";
 import { startFakeInstruqt, type FakeInstruqt } from "../support/fake-instruqt";
 
@@ -12,7 +10,6 @@ import { startFakeInstruqt, type FakeInstruqt } from "../support/fake-instruqt";
  * worker's real loop claims and runs the jobs, and the tests read the outcome from the tables.
  */
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 
 type Lib = {
   store: typeof import("@/lib/ingest/store");
@@ -129,12 +126,7 @@ async function configure({ enabled = true, apiKey = fake.apiKey }: { enabled?: b
 
 beforeAll(async () => {
   database = await createDatabase("cairn_enrich");
-  const migrated = spawnSync(process.execPath, ["--import", "tsx", "scripts/migrate.ts", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: database.url },
-    encoding: "utf8",
-  });
-  if (migrated.status !== 0) throw new Error(`migration failed:\n${migrated.stdout}\n${migrated.stderr}`);
+  migrateDatabase(database.url);
   process.env.DATABASE_URL = database.url;
   process.env.NEXTAUTH_SECRET = "enrichment-worker-test-secret-0123456789abcdef";
   process.env.DATABASE_POOL_SIZE = "8";

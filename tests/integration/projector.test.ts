@@ -1,9 +1,7 @@
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePlayStream, type SimEvent } from "@/tools/simulate/traffic";
-import { createDatabase, dropDatabase, withClient } from "../support/database";
+import { createDatabase, dropDatabase, migrateDatabase, withClient } from "../support/database";
 import { waitForProjection } from "../support/projection";
 
 /**
@@ -14,7 +12,6 @@ import { waitForProjection } from "../support/projection";
  * second database.
  */
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 
 type Lib = {
   store: typeof import("@/lib/ingest/store");
@@ -28,14 +25,6 @@ let oracle: { name: string; url: string };
 let lib: Lib;
 let worker: import("@/lib/progress/worker").ProjectionWorker | undefined;
 
-function migrate(url: string) {
-  const migrated = spawnSync(process.execPath, ["--import", "tsx", "scripts/migrate.ts", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: url },
-    encoding: "utf8",
-  });
-  if (migrated.status !== 0) throw new Error(`migration failed:\n${migrated.stdout}\n${migrated.stderr}`);
-}
 
 const sql = <T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []) =>
   withClient(url, async (client) => (await client.query(text, params)).rows as T[]);
@@ -43,8 +32,8 @@ const sql = <T = Record<string, unknown>>(url: string, text: string, params: unk
 beforeAll(async () => {
   database = await createDatabase("cairn_projector");
   oracle = await createDatabase("cairn_projector_oracle");
-  migrate(database.url);
-  migrate(oracle.url);
+  migrateDatabase(database.url);
+  migrateDatabase(oracle.url);
   process.env.DATABASE_URL = database.url;
   process.env.DATABASE_POOL_SIZE = "6";
   lib = {

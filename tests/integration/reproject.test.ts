@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, dropDatabase, withClient } from "../support/database";
+import { createDatabase, dropDatabase, migrateDatabase, withClient } from "../support/database";
 
 /**
  * `npm run reproject` over a database of its own on the real PostgreSQL: the seeder writes events
@@ -23,12 +23,7 @@ const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) 
 
 beforeAll(async () => {
   database = await createDatabase("cairn_reproject");
-  const migrated = spawnSync(process.execPath, ["--import", "tsx", "scripts/migrate.ts", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: database.url },
-    encoding: "utf8",
-  });
-  if (migrated.status !== 0) throw new Error(`migration failed:\n${migrated.stdout}\n${migrated.stderr}`);
+  migrateDatabase(database.url);
   process.env.DATABASE_URL = database.url;
   lib = {
     seed: await import("@/tools/simulate/seed"),
