@@ -22,6 +22,7 @@ import {
   type ClaimedJob,
 } from "./queue";
 import { activeCredentials, pauseForAuthFailure, type EnrichmentCredentials } from "./settings";
+import { holdExitUntil } from "@/lib/process/hold-exit";
 
 /**
  * The enrichment worker: every `pollMs` (or at once when woken) it checks that enrichment is on,
@@ -264,10 +265,7 @@ export function startEnrichmentWorker(config: WorkerConfig): EnrichmentWorker {
   const stop = (signal: NodeJS.Signals) => {
     console.log(`[enrichment] ${signal}: stopping the worker, handing ${worker.runningJobs} running job(s) back`);
     const stopped = worker.stop(SHUTDOWN_GRACE_MS);
-    const exit = process.exit.bind(process);
-    process.exit = ((code?: number | string | null) => {
-      void stopped.finally(() => exit(code));
-    }) as typeof process.exit;
+    holdExitUntil(stopped);
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);

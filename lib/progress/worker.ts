@@ -3,6 +3,7 @@ import { env } from "@/lib/env";
 import { wakeEnrichmentWorker } from "@/lib/enrichment/worker";
 import { EVENTS_CHANNEL } from "@/lib/ingest/store";
 import { projectPendingBatch } from "./projector";
+import { holdExitUntil } from "@/lib/process/hold-exit";
 
 /**
  * The projection loop of one app instance: drains pending events in batches, then sleeps until
@@ -141,10 +142,7 @@ export function startProjectionWorker(options: ProjectorOptions = {}): Projectio
   const stop = () => {
     const stopped = worker.stop();
     // Next exits at once on a signal; hold the exit until the batch in flight has settled.
-    const exit = process.exit.bind(process);
-    process.exit = ((code?: number | string | null) => {
-      void stopped.finally(() => exit(code));
-    }) as typeof process.exit;
+    holdExitUntil(stopped);
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
