@@ -3,6 +3,8 @@ import { workerConfigFromEnv, type WorkerConfig } from "@/lib/enrichment/config"
 import { seedEnrichmentFromEnvironment } from "@/lib/enrichment/settings";
 import { startEnrichmentWorker } from "@/lib/enrichment/worker";
 import { env } from "@/lib/env";
+import { jobHandlers } from "@/lib/jobs/handlers";
+import { startJobRunner } from "@/lib/jobs/runner";
 import { startProjectionWorker } from "@/lib/progress/worker";
 import { formatStartupBlock, type StartupReport } from "@/lib/startup/block";
 import { activeSigningSecrets, seedSecretFromEnvironment } from "@/lib/webhooks/secrets";
@@ -54,7 +56,10 @@ export async function startInstance(): Promise<void> {
   // starts first: acknowledged events wait for it, and it is what queues enrichment jobs.
   const { CAIRN_WORKER } = env();
   if (CAIRN_WORKER !== "off") startProjectionWorker();
-  if (CAIRN_WORKER === "on") startEnrichmentWorker(workerConfig);
+  if (CAIRN_WORKER === "on") {
+    startEnrichmentWorker(workerConfig);
+    startJobRunner({ handlers: jobHandlers() });
+  }
 }
 
 async function seedUntilDone(): Promise<void> {
