@@ -143,21 +143,29 @@ export interface CompletionOptions {
   note?: string | null;
   /** Replaces the payload (a result worth keeping); the claimed payload stays when absent. */
   payload?: unknown;
+  /**
+   * A recurring job (a daily refresh): instead of done, pending again at this time with fresh
+   * attempts. A job re-armed while it ran still runs again at once.
+   */
+  rerunAt?: Date;
 }
 
 /**
- * Finishes a run: done, or pending again when the job was re-armed while it ran. Takes `client`
+ * Finishes a run: done (or pending at `rerunAt` for a recurring job), or pending again at once
+ * when the job was re-armed while it ran. Takes `client`
  * so a handler can commit its own writes and the job's completion in one transaction. Returns
  * the new status, or null when the claim was lost (nothing written).
  */
 export async function completeJob(job: ClaimedJob, options: CompletionOptions = {}, client: Client = db()): Promise<"done" | "pending" | null> {
   const payload = options.payload === undefined ? null : json(options.payload);
+  const rerunAt = options.rerunAt ?? null;
   const rows = await client.$queryRaw<{ status: "done" | "pending" }[]>`
     UPDATE job
-    SET status = CASE WHEN generation = ${job.generation} THEN 'done'::"JobStatus" ELSE 'pending'::"JobStatus" END,
-        attempts = CASE WHEN generation = ${job.generation} THEN attempts ELSE 0 END,
+    SET status = CASE WHEN generation = ${job.generation} AND ${rerunAt}::timestamptz IS NULL THEN 'done'::"JobStatus" ELSE 'pending'::"JobStatus" END,
+        attempts = CASE WHEN generation = ${job.generation} AND ${rerunAt}::timestamptz IS NULL THEN attempts ELSE 0 END,
         payload = CASE WHEN generation = ${job.generation} THEN COALESCE(${payload}::jsonb, payload) ELSE payload END,
-        run_at = now(), locked_at = NULL, locked_by = NULL, last_error = NULL,
+        run_at = CASE WHEN generation = ${job.generation} THEN COALESCE(${rerunAt}::timestamptz, now()) ELSE now() END,
+        locked_at = NULL, locked_by = NULL, last_error = NULL,
         note = ${options.note ?? null}, finished_at = now(), updated_at = now()
     WHERE id = ${job.id} AND locked_by = ${job.token} AND status = 'running'
     RETURNING status`;

@@ -85,6 +85,17 @@ describe("enqueue", () => {
     expect(await row("a", "k")).toMatchObject({ status: "pending", attempts: 0, payload: { n: 3 } });
   });
 
+  it("a recurring job completes as pending at its next run, with fresh attempts", async () => {
+    await enqueue({ kind: "a", key: "daily" });
+    const claimed = await lib.queue.claimJob("a", "t", 60_000);
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    expect(await lib.queue.completeJob(claimed!, { note: "refreshed", rerunAt: tomorrow })).toBe("pending");
+    const stored = await row("a", "daily");
+    expect(stored).toMatchObject({ status: "pending", attempts: 0, note: "refreshed" });
+    expect(stored!.run_at.getTime()).toBe(tomorrow.getTime());
+    expect(await lib.queue.claimJob("a", "t2", 60_000)).toBeNull();
+  });
+
   it("a job is not claimed before its run_at", async () => {
     await enqueue({ kind: "a", key: "later", runAt: new Date(Date.now() + 60_000) });
     expect(await lib.queue.claimJob("a", "t", 60_000)).toBeNull();
