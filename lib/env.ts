@@ -57,7 +57,7 @@ const schema = z.object({
   INSTRUQT_API_KEY: optionalString,
   INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   CAIRN_ENRICHMENT_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(2)),
-  // on: this instance projects events and runs the enrichment worker; projector: only projects
+  // on: this instance projects events and runs the job runner (lib/jobs); projector: only projects
   // (no calls to Instruqt from here); off: neither — some other instance must project.
   CAIRN_WORKER: z.preprocess(emptyToUndefined, z.enum(["on", "projector", "off"]).default("on")),
   // Where this instance's own HTTP server listens (set by npm start): Settings → Webhook sends its

@@ -1,7 +1,6 @@
 import { ensureFirstAdmin } from "@/lib/auth/users";
 import { workerConfigFromEnv, type WorkerConfig } from "@/lib/enrichment/config";
 import { seedEnrichmentFromEnvironment } from "@/lib/enrichment/settings";
-import { startEnrichmentWorker } from "@/lib/enrichment/worker";
 import { env } from "@/lib/env";
 import { jobHandlers } from "@/lib/jobs/handlers";
 import { startJobRunner } from "@/lib/jobs/runner";
@@ -52,13 +51,12 @@ export async function startInstance(): Promise<void> {
     process.exit(1);
   }
   await seedUntilDone();
-  // Both loops poll the database themselves and survive it being down meanwhile. The projector
+  // Both loops (projector, job runner) poll the database themselves and survive it being down meanwhile. The projector
   // starts first: acknowledged events wait for it, and it is what queues enrichment jobs.
   const { CAIRN_WORKER } = env();
   if (CAIRN_WORKER !== "off") startProjectionWorker();
   if (CAIRN_WORKER === "on") {
-    startEnrichmentWorker(workerConfig);
-    startJobRunner({ handlers: jobHandlers() });
+    startJobRunner({ handlers: jobHandlers(workerConfig) });
   }
 }
 

@@ -23,7 +23,7 @@ import {
   writeGraphqlUrl,
   type EnrichmentSettings,
 } from "./settings";
-import { enrichmentWorkerRunning, wakeEnrichmentWorker } from "./worker";
+import { jobRunnerRunning, wakeJobRunner } from "@/lib/jobs/runner";
 
 /**
  * What Settings → Enrichment (the page's server actions and /api/settings/enrichment) can do.
@@ -93,7 +93,7 @@ export async function enrichmentStatus(): Promise<EnrichmentStatus> {
     settings,
     queue,
     learners: learners[0] ?? { total: 0, enriched: 0 },
-    worker: { configured: e.CAIRN_WORKER === "on", running: enrichmentWorkerRunning(), concurrency: e.CAIRN_ENRICHMENT_CONCURRENCY },
+    worker: { configured: e.CAIRN_WORKER === "on", running: jobRunnerRunning(), concurrency: e.CAIRN_ENRICHMENT_CONCURRENCY },
   };
 }
 
@@ -125,7 +125,7 @@ export async function updateEnrichmentSettings(actor: Actor, raw: unknown): Prom
     });
     return loadEnrichmentSettings(tx);
   });
-  wakeEnrichmentWorker();
+  wakeJobRunner();
   return result;
 }
 
@@ -188,7 +188,7 @@ export async function testEnrichmentConnection(actor: Actor, raw: unknown = {}):
       await audit(tx, actor, "enrichment.pause.lift", { reason: "connection test passed" });
       return true;
     });
-    if (lifted) wakeEnrichmentWorker();
+    if (lifted) wakeJobRunner();
   }
   return result;
 }
@@ -196,14 +196,14 @@ export async function testEnrichmentConnection(actor: Actor, raw: unknown = {}):
 export async function retryFailed(actor: Actor): Promise<number> {
   const count = await retryFailedJobs();
   await audit(db(), actor, "enrichment.jobs.retry_failed", { jobs: count });
-  wakeEnrichmentWorker();
+  wakeJobRunner();
   return count;
 }
 
 export async function rerunEnrichment(actor: Actor): Promise<number> {
   const count = await rerunAllJobs();
   await audit(db(), actor, "enrichment.jobs.rerun", { jobs: count });
-  wakeEnrichmentWorker();
+  wakeJobRunner();
   return count;
 }
 

@@ -1,9 +1,11 @@
+import type { WorkerConfig } from "@/lib/enrichment/config";
+import { enrichmentJobHandler } from "@/lib/enrichment/worker";
 import type { JobHandler } from "./runner";
 
 /**
  * Every kind of background job this app runs, in the order a runner polls them. A feature adds
  * its handler here and nowhere else: instances with CAIRN_WORKER=on run them all.
  */
-export function jobHandlers(): JobHandler<any>[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- each handler types its own payload
-  return [];
+export function jobHandlers(enrichment: WorkerConfig): JobHandler<any>[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- each handler types its own payload
+  return [enrichmentJobHandler({ config: enrichment })];
 }

@@ -47,6 +47,8 @@ export interface JobHandler<Payload = unknown> {
   leaseMs: number;
   maxAttempts: number;
   backoff?: BackoffPolicy;
+  /** How often to look for due jobs of this kind when not woken; the runner's poll when absent. */
+  pollMs?: number;
   /** Whether jobs of this kind may run now (configured, not paused); always when absent. */
   ready?: () => Promise<boolean>;
   /**
@@ -84,7 +86,10 @@ export interface RunnerOptions {
 
 interface KindState {
   running: Map<bigint, { controller: AbortController; done: Promise<void> }>;
+  /** After a 429 …: no claim of this kind before this instant (ms since epoch). */
   notBefore: number;
+  /** The next poll of this kind when not woken (ms since epoch). */
+  nextPollAt: number;
 }
 
 export class JobRunner {
@@ -106,7 +111,7 @@ export class JobRunner {
     this.pollMs = options.pollMs ?? 2_000;
     this.log = options.log ?? ((line) => console.log(`[jobs] ${line}`));
     this.id = options.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    for (const handler of this.handlers) this.kinds.set(handler.kind, { running: new Map(), notBefore: 0 });
+    for (const handler of this.handlers) this.kinds.set(handler.kind, { running: new Map(), notBefore: 0, nextPollAt: 0 });
   }
 
   get runningJobs(): number {
@@ -125,6 +130,7 @@ export class JobRunner {
   /** Look for work now rather than at the next poll (after an enqueue, a settings change …). */
   wake(): void {
     if (!this.started || this.stopping) return;
+    for (const state of this.kinds.values()) state.nextPollAt = 0;
     if (this.ticking) this.tickAgain = true;
     else this.schedule(0);
   }
@@ -175,14 +181,16 @@ export class JobRunner {
       return;
     }
     const now = Date.now();
-    const throttled = [...this.kinds.values()].map((state) => state.notBefore).filter((at) => at > now);
-    this.schedule(throttled.length > 0 ? Math.min(this.pollMs, Math.min(...throttled) - now) : this.pollMs);
+    const next = [...this.kinds.values()].map((state) => Math.max(state.nextPollAt, state.notBefore));
+    this.schedule(next.length > 0 ? Math.max(0, Math.min(...next) - now) : this.pollMs);
   }
 
   private async tick(): Promise<void> {
     for (const handler of this.handlers) {
       if (this.stopping) return;
       const state = this.kinds.get(handler.kind)!;
+      if (Date.now() < state.nextPollAt) continue;
+      state.nextPollAt = Date.now() + (handler.pollMs ?? this.pollMs);
       if (state.running.size >= handler.concurrency || Date.now() < state.notBefore) continue;
       if (handler.ready && !(await handler.ready())) continue;
       const abandoned = await failAbandonedJobs(handler.kind, handler.leaseMs, handler.maxAttempts);

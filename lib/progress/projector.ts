@@ -1,4 +1,5 @@
 import { db } from "@/lib/db/client";
+import { enqueueForLearners } from "@/lib/enrichment/queue";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { classifyEvent, type InstruqtEvent, type PlayEvent } from "@/lib/instruqt/events";
 import { DirectoryChanges } from "./directory";
@@ -145,40 +146,11 @@ const nonEmpty = (value: unknown): string | null => (typeof value === "string" &
  * upsert, invites in key order. Runs after the learner rows of the batch were upserted.
  */
 export async function enqueueEnrichment(tx: Tx, pairs: ReadonlyMap<string, ReadonlySet<string>>): Promise<boolean> {
-  const invites: string[] = [];
-  const users: string[] = [];
+  const sorted: [string, string][] = [];
   for (const [inviteId, userIds] of [...pairs.entries()].sort(([a], [b]) => bySortKey(a, b))) {
-    for (const userId of [...userIds].sort(bySortKey)) {
-      invites.push(inviteId);
-      users.push(userId);
-    }
+    for (const userId of [...userIds].sort(bySortKey)) sorted.push([inviteId, userId]);
   }
-  if (invites.length === 0) return false;
-  const rows = await tx.$queryRaw<{ id: bigint }[]>`
-    INSERT INTO enrichment_job (invite_id, user_ids, status, run_at, updated_at)
-    SELECT wanted.invite_id, wanted.user_ids, 'pending', now(), now()
-    FROM (
-      SELECT pair.invite_id, array_agg(pair.user_id ORDER BY pair.ord) AS user_ids
-      FROM unnest(${invites}::text[], ${users}::text[]) WITH ORDINALITY AS pair(invite_id, user_id, ord)
-      WHERE EXISTS (SELECT 1 FROM learner WHERE id = pair.user_id AND enriched_at IS NULL)
-        AND NOT EXISTS (
-          SELECT 1 FROM enrichment_job
-          WHERE invite_id = pair.invite_id AND pair.user_id = ANY(COALESCE(user_ids, '{}'::text[])))
-      GROUP BY pair.invite_id
-    ) AS wanted
-    ORDER BY wanted.invite_id
-    ON CONFLICT (invite_id) DO UPDATE SET
-      user_ids = COALESCE(enrichment_job.user_ids, '{}'::text[]) || ARRAY(
-        SELECT added FROM unnest(EXCLUDED.user_ids) AS added
-        WHERE NOT (added = ANY(COALESCE(enrichment_job.user_ids, '{}'::text[])))),
-      generation = enrichment_job.generation + 1,
-      status = CASE WHEN enrichment_job.status = 'running' THEN 'running'::"JobStatus" ELSE 'pending'::"JobStatus" END,
-      attempts = CASE WHEN enrichment_job.status IN ('done', 'failed') THEN 0 ELSE enrichment_job.attempts END,
-      run_at = CASE WHEN enrichment_job.status IN ('done', 'failed') THEN now() ELSE enrichment_job.run_at END,
-      updated_at = now()
-    WHERE NOT (EXCLUDED.user_ids <@ COALESCE(enrichment_job.user_ids, '{}'::text[]))
-    RETURNING id`;
-  return rows.length > 0;
+  return enqueueForLearners(tx, sorted);
 }
 
 /**

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { env } from "@/lib/env";
-import { wakeEnrichmentWorker } from "@/lib/enrichment/worker";
+import { wakeJobRunner } from "@/lib/jobs/runner";
 import { EVENTS_CHANNEL } from "@/lib/ingest/store";
 import { projectPendingBatch } from "./projector";
 import { holdExitUntil } from "@/lib/process/hold-exit";
@@ -91,7 +91,7 @@ export class ProjectionWorker {
     try {
       while (!this.stopping) {
         const result = await projectPendingBatch(this.batchSize);
-        if (result.enrichmentQueued) wakeEnrichmentWorker();
+        if (result.enrichmentQueued) wakeJobRunner();
         if (result.events < this.batchSize) break;
       }
       if (this.lastError) this.log("projecting again");

@@ -77,7 +77,7 @@ test("an admin connects Instruqt, tests the connection and sees the key only mas
 test("the queue shows its jobs, and an admin purges personal data through the confirmation", async ({ page }) => {
   const learner = `u_${randomUUID().slice(0, 8)}`;
   await sql("INSERT INTO learner (id, first_name, last_name, email, enrichment_source, enriched_at) VALUES ($1, 'Ada', 'Lovelace', 'ada@example.com', 'instruqt:trackInvite', now())", [learner]);
-  await sql("INSERT INTO enrichment_job (invite_id, user_ids, status, attempts, last_error, updated_at) VALUES ($1, ARRAY[$2], 'failed', 8, 'attempt 8/8: Instruqt answered HTTP 502', now())", [
+  await sql("INSERT INTO job (kind, key, payload, status, attempts, last_error, updated_at) VALUES ('enrichment', $1, jsonb_build_object('user_ids', jsonb_build_array($2::text)), 'failed', 8, 'attempt 8/8: Instruqt answered HTTP 502', now())", [
     `inv_${randomUUID().slice(0, 8)}`,
     learner,
   ]);

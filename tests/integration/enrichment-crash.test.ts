@@ -43,7 +43,7 @@ interface JobRow {
   last_error: string | null;
 }
 const job = async (inviteId: string) =>
-  (await sql<JobRow>("SELECT status, attempts, locked_by, locked_at, last_error FROM enrichment_job WHERE invite_id = $1", [inviteId]))[0];
+  (await sql<JobRow>("SELECT status, attempts, locked_by, locked_at, last_error FROM job WHERE kind = 'enrichment' AND key = $1", [inviteId]))[0];
 
 async function boot(env: Record<string, string> = {}): Promise<AppServer> {
   const app = await startApp({
@@ -164,7 +164,7 @@ describe("the worker in the app", () => {
 
     const code = await app.stop("SIGTERM");
     expect(code).not.toBeNull();
-    expect(app.output()).toMatch(/SIGTERM: stopping the worker, handing 1 running job\(s\) back/);
+    expect(app.output()).toMatch(/SIGTERM: stopping the runner, handing 1 running job\(s\) back/);
     expect(await job(invite)).toMatchObject({ status: "pending", attempts: 0, locked_by: null });
     expect(fake.heldCount).toBe(0);
 

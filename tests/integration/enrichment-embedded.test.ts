@@ -78,15 +78,15 @@ describe("enrichment on the embedded database", () => {
     // The bad answer costs Bob's job a backoff (≥ 15 s with the default 30 s base): look at Ada first.
     await eventually(learners, (rows) => rows.find((r) => r.id === "u_emb_ada")?.email === "ada@example.com", "Ada enriched");
     const retrying = await eventually(
-      () => sql<{ status: string; attempts: number; last_error: string | null }>("SELECT status, attempts, last_error FROM enrichment_job WHERE invite_id = 'inv_embedded_2'"),
+      () => sql<{ status: string; attempts: number; last_error: string | null }>("SELECT status, attempts, last_error FROM job WHERE kind = 'enrichment' AND key = 'inv_embedded_2'"),
       (rows) => rows[0]?.last_error !== null && rows[0]?.status === "pending",
       "Bob's job to be rescheduled",
     );
     expect(retrying).toEqual([{ status: "pending", attempts: 1, last_error: expect.stringContaining("not JSON") }]);
     // Make it due now rather than wait out the backoff.
-    await sql("UPDATE enrichment_job SET run_at = now() WHERE invite_id = 'inv_embedded_2'");
+    await sql("UPDATE job SET run_at = now() WHERE kind = 'enrichment' AND key = 'inv_embedded_2'");
     await eventually(learners, (rows) => rows.every((r) => r.email !== null), "both enriched");
-    expect(await sql("SELECT status, attempts FROM enrichment_job ORDER BY invite_id")).toEqual([
+    expect(await sql("SELECT status, attempts FROM job WHERE kind = 'enrichment' ORDER BY key")).toEqual([
       { status: "done", attempts: 1 },
       { status: "done", attempts: 2 },
     ]);

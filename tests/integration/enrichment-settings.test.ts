@@ -219,15 +219,15 @@ describe("the queue", () => {
     expect(response.status).toBe(201);
     // The projector queues the job after the acknowledgement.
     await waitForProjection(databaseUrl);
-    expect(await sql("SELECT status, user_ids FROM enrichment_job WHERE invite_id = $1", [invite])).toEqual([{ status: "pending", user_ids: [user] }]);
+    expect(await sql("SELECT status, payload->'user_ids' AS user_ids FROM job WHERE kind = 'enrichment' AND key = $1", [invite])).toEqual([{ status: "pending", user_ids: [user] }]);
     // This app runs no enrichment worker: nothing was asked of Instruqt on the ingest path.
     expect(fake.requests).toHaveLength(0);
   });
 
   it("shows counts and recent errors; retries failed jobs; re-runs every invite with known learners", async () => {
     const failedInvite = `inv_${uid()}`;
-    await sql(`INSERT INTO enrichment_job (invite_id, user_ids, status, attempts, last_error, updated_at)
-               VALUES ($1, ARRAY['u_x'], 'failed', 8, 'attempt 8/8: Instruqt answered HTTP 502', now())`, [failedInvite]);
+    await sql(`INSERT INTO job (kind, key, payload, status, attempts, last_error, updated_at)
+               VALUES ('enrichment', $1, '{"user_ids": ["u_x"]}', 'failed', 8, 'attempt 8/8: Instruqt answered HTTP 502', now())`, [failedInvite]);
     let status = await (await asAdmin(api)).json();
     expect(status.queue.counts.failed).toBeGreaterThanOrEqual(1);
     expect(status.queue.recent[0]).toMatchObject({ inviteId: failedInvite, status: "failed", attempts: 8, lastError: expect.stringContaining("502") });
@@ -235,15 +235,15 @@ describe("the queue", () => {
 
     const retried = await (await send(asAdmin, `${api}/jobs`, "POST", { action: "retry_failed" })).json();
     expect(retried.jobs).toBeGreaterThanOrEqual(1);
-    expect(await sql("SELECT status, attempts FROM enrichment_job WHERE invite_id = $1", [failedInvite])).toEqual([{ status: "pending", attempts: 0 }]);
+    expect(await sql("SELECT status, attempts FROM job WHERE kind = 'enrichment' AND key = $1", [failedInvite])).toEqual([{ status: "pending", attempts: 0 }]);
 
     const claimedInvite = `inv_${uid()}`;
     await sendEvent(baseUrl, { type: "invite.claimed", invite_id: claimedInvite, user_id: `u_${uid()}`, timestamp: new Date().toISOString() });
-    await sql("UPDATE enrichment_job SET status = 'done' WHERE invite_id = $1", [claimedInvite]);
+    await sql("UPDATE job SET status = 'done' WHERE kind = 'enrichment' AND key = $1", [claimedInvite]);
     const rerun = await (await send(asAdmin, `${api}/jobs`, "POST", { action: "rerun" })).json();
-    const n = (await sql<{ n: number }>("SELECT count(*)::int AS n FROM enrichment_job"))[0]!.n;
+    const n = (await sql<{ n: number }>("SELECT count(*)::int AS n FROM job WHERE kind = 'enrichment'"))[0]!.n;
     expect(rerun.jobs).toBe(n);
-    expect(await sql("SELECT status FROM enrichment_job WHERE invite_id = $1", [claimedInvite])).toEqual([{ status: "pending" }]);
+    expect(await sql("SELECT status FROM job WHERE kind = 'enrichment' AND key = $1", [claimedInvite])).toEqual([{ status: "pending" }]);
     status = await (await asAdmin(api)).json();
     expect(status.queue.counts).toMatchObject({ done: 0, failed: 0, pending: n });
 
@@ -264,7 +264,7 @@ describe("purge", () => {
     expect(unconfirmed.status).toBe(400);
     expect(await sql("SELECT email FROM learner WHERE id = $1", [learner])).toEqual([{ email: "ada@example.com" }]);
 
-    const jobsBefore = (await sql<{ n: number }>("SELECT count(*)::int AS n FROM enrichment_job"))[0]!.n;
+    const jobsBefore = (await sql<{ n: number }>("SELECT count(*)::int AS n FROM job WHERE kind = 'enrichment'"))[0]!.n;
     const response = await send(asAdmin, `${api}/purge`, "POST", { confirm: "PURGE" });
     expect(response.status).toBe(200);
     const result = await response.json();
@@ -275,7 +275,7 @@ describe("purge", () => {
       { first_name: null, last_name: null, email: null, enrichment_source: null, enriched_at: null },
     ]);
     expect(await sql("SELECT count(*)::int AS n FROM learner WHERE email IS NOT NULL OR first_name IS NOT NULL OR last_name IS NOT NULL")).toEqual([{ n: 0 }]);
-    expect(await sql("SELECT count(*)::int AS n FROM enrichment_job")).toEqual([{ n: 0 }]);
+    expect(await sql("SELECT count(*)::int AS n FROM job WHERE kind = 'enrichment'")).toEqual([{ n: 0 }]);
     const status = await (await asAdmin(api)).json();
     expect(status.settings.enabled).toBe(false);
     // The key stays: turning enrichment back on is one click.

@@ -16,6 +16,8 @@ type Lib = {
   projector: typeof import("@/lib/progress/worker");
   queue: typeof import("@/lib/enrichment/queue");
   worker: typeof import("@/lib/enrichment/worker");
+  jobs: typeof import("@/lib/jobs/queue");
+  runner: typeof import("@/lib/jobs/runner");
   settings: typeof import("@/lib/enrichment/settings");
   admin: typeof import("@/lib/enrichment/admin");
   db: typeof import("@/lib/db/client");
@@ -25,7 +27,7 @@ let database: { name: string; url: string };
 let fake: FakeInstruqt;
 let lib: Lib;
 let projector: import("@/lib/progress/worker").ProjectionWorker;
-const workers: import("@/lib/enrichment/worker").EnrichmentWorker[] = [];
+const workers: import("@/lib/jobs/runner").JobRunner[] = [];
 // The one Actor type (lib/audit/actor.ts): the audit log records the label.
 const admin = { id: "admin-1", label: "admin@cairn.test" };
 
@@ -58,7 +60,11 @@ interface JobRow {
   note: string | null;
   updated_at: Date;
 }
-const job = async (inviteId: string) => (await sql<JobRow>("SELECT * FROM enrichment_job WHERE invite_id = $1", [inviteId]))[0];
+/** Enrichment's jobs on the one queue, in the shape of the columns they used to have. */
+const ENRICHMENT_JOBS = `(SELECT key AS invite_id, status, attempts, generation, run_at, locked_by, locked_at, last_error, note, updated_at,
+    ARRAY(SELECT jsonb_array_elements_text(COALESCE(payload->'user_ids', '[]'::jsonb))) AS user_ids
+  FROM job WHERE kind = 'enrichment') AS enrichment_job`;
+const job = async (inviteId: string) => (await sql<JobRow>(`SELECT * FROM ${ENRICHMENT_JOBS} WHERE invite_id = $1`, [inviteId]))[0];
 
 interface LearnerRow {
   id: string;
@@ -115,7 +121,9 @@ const testConfig = {
 };
 
 function startWorker(overrides: Partial<typeof testConfig> = {}, id?: string, log: (line: string) => void = () => {}) {
-  const worker = new lib.worker.EnrichmentWorker({ config: { ...testConfig, ...overrides }, log, id }).start();
+  const config = { ...testConfig, ...overrides };
+  // Enrichment as it runs in the app: its handler on the one job runner.
+  const worker = new lib.runner.JobRunner({ handlers: [lib.worker.enrichmentJobHandler({ config })], pollMs: config.pollMs, log, id }).start();
   workers.push(worker);
   return worker;
 }
@@ -136,6 +144,8 @@ beforeAll(async () => {
     projector: await import("@/lib/progress/worker"),
     queue: await import("@/lib/enrichment/queue"),
     worker: await import("@/lib/enrichment/worker"),
+    jobs: await import("@/lib/jobs/queue"),
+    runner: await import("@/lib/jobs/runner"),
     settings: await import("@/lib/enrichment/settings"),
     admin: await import("@/lib/enrichment/admin"),
     db: await import("@/lib/db/client"),
@@ -149,7 +159,7 @@ afterEach(async () => {
   fake.release();
   fake.reset();
   // Nothing left due for the next test's worker.
-  await sql("DELETE FROM enrichment_job");
+  await sql("DELETE FROM job WHERE kind = 'enrichment'");
   await configure();
 });
 
@@ -168,14 +178,14 @@ describe("enqueueing in the ingest transaction", () => {
     await claim(bob, invite);
     await play(solo, null);
     expect(await job(invite)).toMatchObject({ status: "pending", attempts: 0, generation: 1, user_ids: [ada, bob] });
-    expect(await sql("SELECT 1 FROM enrichment_job WHERE $1 = ANY(user_ids)", [solo])).toEqual([]);
+    expect(await sql(`SELECT 1 FROM ${ENRICHMENT_JOBS} WHERE $1 = ANY(user_ids)`, [solo])).toEqual([]);
   });
 
   it("a learner's further events change nothing; a new learner re-arms a finished job", async () => {
     const invite = `inv_${uid()}`;
     const [ada, bob] = [`u_${uid()}`, `u_${uid()}`];
     await play(ada, invite);
-    await sql("UPDATE enrichment_job SET status = 'done', attempts = 2, run_at = now() - interval '1 day' WHERE invite_id = $1", [invite]);
+    await sql("UPDATE job SET status = 'done', attempts = 2, run_at = now() - interval '1 day' WHERE kind = 'enrichment' AND key = $1", [invite]);
     const before = await job(invite);
     await play(ada, invite, "track.completed");
     await claim(ada, invite);
@@ -236,7 +246,7 @@ describe("the worker", () => {
     await play(bob, crowd);
     await play(cy, crowd);
     startWorker();
-    await eventually(() => sql<JobRow>("SELECT status FROM enrichment_job WHERE invite_id = ANY($1)", [[single, crowd]]), (rows) => rows.length === 2 && rows.every((r) => r.status === "done"), "both jobs done");
+    await eventually(() => sql<JobRow>(`SELECT status FROM ${ENRICHMENT_JOBS} WHERE invite_id = ANY($1)`, [[single, crowd]]), (rows) => rows.length === 2 && rows.every((r) => r.status === "done"), "both jobs done");
     expect(await learner(ada)).toMatchObject({ first_name: "Ada", email: "ada@example.com" });
     expect(await job(crowd)).toMatchObject({ status: "done", note: "ambiguous: 2 claims without user ids and 2 known learners; not matched" });
     expect(await learner(bob)).toMatchObject({ first_name: null, email: null, enriched_at: null });
@@ -350,7 +360,7 @@ describe("the worker", () => {
     await play(ada, slow);
     await play(bob, garbled);
     startWorker();
-    await eventually(() => sql<JobRow>("SELECT status FROM enrichment_job WHERE invite_id = ANY($1)", [[slow, garbled]]), (rows) => rows.length === 2 && rows.every((r) => r.status === "done"), "both jobs done");
+    await eventually(() => sql<JobRow>(`SELECT status FROM ${ENRICHMENT_JOBS} WHERE invite_id = ANY($1)`, [[slow, garbled]]), (rows) => rows.length === 2 && rows.every((r) => r.status === "done"), "both jobs done");
     expect(await job(slow)).toMatchObject({ attempts: 2, last_error: null });
     expect(await job(garbled)).toMatchObject({ attempts: 2, last_error: null });
     expect(fake.requestsFor(slow)).toHaveLength(2);
@@ -384,7 +394,7 @@ describe("the worker", () => {
     }
     fake.next({ kind: "ok", delayMs: 250 }, { times: 7 });
     startWorker({ concurrency: 3 });
-    await eventually(() => sql<JobRow>("SELECT status FROM enrichment_job WHERE invite_id = ANY($1)", [invites]), (rows) => rows.every((r) => r.status === "done"), "all jobs done");
+    await eventually(() => sql<JobRow>(`SELECT status FROM ${ENRICHMENT_JOBS} WHERE invite_id = ANY($1)`, [invites]), (rows) => rows.every((r) => r.status === "done"), "all jobs done");
     expect(fake.maxInFlight).toBe(3);
     expect(fake.requests).toHaveLength(7);
   });
@@ -398,7 +408,7 @@ describe("the worker", () => {
     fake.next({ kind: "ok", delayMs: 100 }, { times: 12 });
     startWorker({ concurrency: 3 }, "worker-a");
     startWorker({ concurrency: 3 }, "worker-b");
-    await eventually(() => sql<JobRow>("SELECT status FROM enrichment_job WHERE invite_id = ANY($1)", [invites]), (rows) => rows.every((r) => r.status === "done"), "all jobs done");
+    await eventually(() => sql<JobRow>(`SELECT status FROM ${ENRICHMENT_JOBS} WHERE invite_id = ANY($1)`, [invites]), (rows) => rows.every((r) => r.status === "done"), "all jobs done");
     for (const invite of invites) expect(fake.requestsFor(invite)).toHaveLength(1);
     expect(fake.maxInFlight).toBeLessThanOrEqual(6);
   });
@@ -406,10 +416,10 @@ describe("the worker", () => {
   it("claims are exclusive under contention", async () => {
     const invites = Array.from({ length: 8 }, () => `inv_${uid()}`);
     for (const invite of invites) await play(`u_${uid()}`, invite);
-    const claims = await Promise.all(Array.from({ length: 20 }, (_, n) => lib.queue.claimJob(`racer#${n}`, 60_000)));
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, n) => lib.jobs.claimJob<import("@/lib/enrichment/queue").EnrichmentPayload>("enrichment", `racer#${n}`, 60_000)));
     const won = claims.filter((c) => c !== null);
     expect(won).toHaveLength(8);
-    expect(new Set(won.map((c) => c!.inviteId))).toEqual(new Set(invites));
+    expect(new Set(won.map((c) => c!.key))).toEqual(new Set(invites));
     expect(new Set(won.map((c) => c!.token)).size).toBe(8);
   });
 
@@ -419,8 +429,8 @@ describe("the worker", () => {
     fake.setInvite(orphan, [{ userId: ada, firstName: "Ada", lastName: "L", email: "ada@example.com" }]);
     await play(ada, orphan);
     await play(`u_${uid()}`, hopeless);
-    await sql("UPDATE enrichment_job SET status = 'running', attempts = 1, locked_by = 'dead#1', locked_at = now() - interval '10 seconds' WHERE invite_id = $1", [orphan]);
-    await sql("UPDATE enrichment_job SET status = 'running', attempts = 3, locked_by = 'dead#2', locked_at = now() - interval '10 seconds' WHERE invite_id = $1", [hopeless]);
+    await sql("UPDATE job SET status = 'running', attempts = 1, locked_by = 'dead#1', locked_at = now() - interval '10 seconds' WHERE kind = 'enrichment' AND key = $1", [orphan]);
+    await sql("UPDATE job SET status = 'running', attempts = 3, locked_by = 'dead#2', locked_at = now() - interval '10 seconds' WHERE kind = 'enrichment' AND key = $1", [hopeless]);
     startWorker();
     expect(await eventually(() => job(orphan), (j) => j?.status === "done", "the orphan taken over")).toMatchObject({ attempts: 2 });
     expect(await learner(ada)).toMatchObject({ first_name: "Ada" });
@@ -434,10 +444,10 @@ describe("the worker", () => {
     const invite = `inv_${uid()}`;
     const ada = `u_${uid()}`;
     await play(ada, invite);
-    const mine = (await lib.queue.claimJob("slow#1", 60_000))!;
-    await sql("UPDATE enrichment_job SET locked_at = now() - interval '2 minutes' WHERE invite_id = $1", [invite]);
-    const theirs = (await lib.queue.claimJob("fast#1", 60_000))!;
-    expect(theirs.inviteId).toBe(invite);
+    const mine = (await lib.jobs.claimJob<import("@/lib/enrichment/queue").EnrichmentPayload>("enrichment", "slow#1", 60_000))!;
+    await sql("UPDATE job SET locked_at = now() - interval '2 minutes' WHERE kind = 'enrichment' AND key = $1", [invite]);
+    const theirs = (await lib.jobs.claimJob<import("@/lib/enrichment/queue").EnrichmentPayload>("enrichment", "fast#1", 60_000))!;
+    expect(theirs.key).toBe(invite);
     const late = await lib.queue.completeJob(mine, { matches: [{ userId: ada, details: { firstName: "Stale", lastName: null, email: null } }], note: null });
     expect(late).toEqual({ applied: false, learnersUpdated: 0, status: null });
     expect(await learner(ada)).toMatchObject({ first_name: null });
@@ -525,7 +535,7 @@ describe("purge", () => {
     expect(result.learnersCleared).toBeGreaterThanOrEqual(1);
     expect(result.jobsCancelled).toBeGreaterThanOrEqual(2);
     expect(await sql("SELECT count(*)::int AS n FROM learner WHERE first_name IS NOT NULL OR last_name IS NOT NULL OR email IS NOT NULL OR enrichment_source IS NOT NULL OR enriched_at IS NOT NULL")).toEqual([{ n: 0 }]);
-    expect(await sql("SELECT count(*)::int AS n FROM enrichment_job")).toEqual([{ n: 0 }]);
+    expect(await sql("SELECT count(*)::int AS n FROM job WHERE kind = 'enrichment'")).toEqual([{ n: 0 }]);
     expect((await lib.settings.loadEnrichmentSettings()).enabled).toBe(false);
     const [entry] = await sql<{ action: string; actor_email: string; details: Record<string, unknown> }>(
       "SELECT action, actor_email, details FROM audit_log WHERE action = 'enrichment.purge' ORDER BY id DESC LIMIT 1");

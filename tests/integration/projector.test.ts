@@ -65,7 +65,9 @@ async function tables(url: string): Promise<Record<string, unknown[]>> {
     learner: await read("SELECT * FROM learner ORDER BY id"),
     invite_claim: await read("SELECT * FROM invite_claim ORDER BY invite_id, user_id"),
     review: await read("SELECT * FROM review ORDER BY id"),
-    enrichment_job: await read("SELECT invite_id, status, attempts, (SELECT array_agg(u ORDER BY u) FROM unnest(user_ids) u) AS users FROM enrichment_job ORDER BY invite_id"),
+    enrichment_jobs: await read(
+      "SELECT key AS invite_id, status, attempts, (SELECT array_agg(u ORDER BY u) FROM jsonb_array_elements_text(payload->'user_ids') u) AS users FROM job WHERE kind = 'enrichment' ORDER BY key",
+    ),
   };
 }
 

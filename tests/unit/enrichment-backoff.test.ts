@@ -83,7 +83,7 @@ describe("planFailure: what the worker does with each kind of error", () => {
     expect(planFailure(new InstruqtAuthError("Instruqt refused the API key (HTTP 401)", 5, 401), 1, config)).toMatchObject({
       action: "release",
       delayMs: 0,
-      pause: { status: 401 },
+      error: "paused: Instruqt refused the API key (HTTP 401)",
     });
   });
 
