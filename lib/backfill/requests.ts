@@ -144,9 +144,9 @@ function progressOf(job: JobRow<Partial<BackfillProgress>> | null): Pick<Backfil
 
 /** The contract of GET /api/settings/backfill/[id]; the error is the job's last one unless it finished. */
 export function statusOf(id: string, job: JobRow<Partial<BackfillProgress>> | null): BackfillStatus {
-  const { totalItems: _totalItems, ...progress } = progressOf(job);
+  const { pages_done, plays_seen, plays_added } = progressOf(job);
   const status = job?.status ?? "pending";
-  return { id, status, ...progress, error: status === "done" ? null : (job?.lastError ?? null) };
+  return { id, status, pages_done, plays_seen, plays_added, error: status === "done" ? null : (job?.lastError ?? null) };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
