@@ -2,6 +2,7 @@ import { db } from "@/lib/db/client";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "@/lib/enrichment/backoff";
 import { savedCredentials } from "@/lib/enrichment/settings";
 import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { InstruqtAuthError, InstruqtRateLimitedError } from "@/lib/instruqt/graphql";
 import { fetchPlayReports, PlayReportsMismatch } from "@/lib/instruqt/play-reports";
@@ -95,7 +96,8 @@ export function backfillJobHandler(options: BackfillJobOptions = {}): JobHandler
       if (error instanceof InstruqtAuthError) {
         return { action: "fail", error: `${error.message}: check the API key in Settings → Enrichment, then start the backfill again` };
       }
-      if (error instanceof PlayReportsMismatch || error instanceof BackfillNotConfigured) return { action: "fail", error: error.message };
+      // AppError: the saved API key cannot be decrypted (the encryption key changed) — saving it again fixes it, waiting does not.
+      if (error instanceof PlayReportsMismatch || error instanceof BackfillNotConfigured || error instanceof AppError) return { action: "fail", error: error.message };
       return null;
     },
   };

@@ -378,6 +378,32 @@ describe("a backfill", () => {
   });
 });
 
+describe("a backfill interrupted", () => {
+  it("resumes at the page it was on when its worker stops mid-run, not from scratch", async () => {
+    const resumeTrack = `${TRACK}_resume`;
+    fake.addPlayReports(
+      ...["s1", "s2", "s3"].map((name, index) =>
+        report(name, { trackId: resumeTrack, userId: id(`su${index}`), startedAt: `2024-06-10T1${index}:45:00Z`, completionPercent: 0, completedChallenges: 0 }),
+      ),
+    );
+    fake.reset();
+    fake.playReportCalls.length = 0;
+    // The first page answers; the second is held until the worker goes away.
+    fake.next({ kind: "ok" }).next({ kind: "hold" });
+    const backfillId = await start({ ...RANGE, tracks: [resumeTrack] });
+    await fake.waitFor(() => fake.heldCount === 1, 20_000, "the second page to be asked for");
+    await runner.stop();
+    const stopped = await status(backfillId);
+    expect(stopped).toMatchObject({ status: "pending", pages_done: 1, plays_seen: 2, plays_added: 2 });
+
+    runner = new JobRunner({ handlers: [backfillJobHandler({ pageSize: 2, backoff: { baseMs: 200, maxMs: 1_000 } })], pollMs: 100, log: () => undefined }).start();
+    const done = await finished(backfillId);
+    expect(done).toMatchObject({ status: "done", pages_done: 2, plays_seen: 3, plays_added: 3 });
+    expect(fake.playReportCalls.map((call) => call.pagination?.skip)).toEqual([0, 2]);
+    expect(await sql("SELECT attempts FROM job WHERE kind = 'backfill' AND key = $1", [backfillId])).toEqual([{ attempts: 1 }]);
+  });
+});
+
 describe("when Instruqt says no", () => {
   const otherReports = ["o1", "o2", "o3"].map((name, index) =>
     report(name, { trackId: OTHER_TRACK, userId: id(`ou${index}`), startedAt: `2024-06-10T1${index}:30:00Z`, completionPercent: 0, completedChallenges: 0 }),
