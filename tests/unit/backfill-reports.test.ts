@@ -2,6 +2,7 @@ import { buildSchema, parse, validate } from "graphql";
 import { describe, expect, it } from "vitest";
 import { backfillRequest, missingPrerequisite, statusOf } from "@/lib/backfill/requests";
 import { playFromReport } from "@/lib/backfill/reported-plays";
+import { CHALLENGE_COLUMNS, challengeRecord } from "@/lib/export/columns";
 import { PLAY_REPORTS, playReportItem, PlayReportsMismatch, readPlayReportsPage } from "@/lib/instruqt/play-reports";
 import { FAKE_INSTRUQT_SCHEMA, FAKE_PLAY_REPORTS_SCHEMA } from "../support/fake-instruqt";
 
@@ -142,5 +143,21 @@ describe("the request contract", () => {
     });
     expect(statusOf("k", { ...job, status: "failed", payload: {} })).toMatchObject({ status: "failed", pages_done: 0, error: "old" });
     expect(statusOf("k", null)).toMatchObject({ status: "pending", pages_done: 0, error: null });
+  });
+});
+
+describe("a backfilled play in challenges.csv", () => {
+  const placeholder = (source: string) => [
+    ...CHALLENGE_COLUMNS.map((column) => ({ participant_id: "p1", user_id: "u1", track_id: "trk", track_slug: "slug" })[column.name as "participant_id"] ?? null),
+    source,
+    "2024-06-10T09:00:00",
+  ];
+
+  it("keeps one row with empty challenge columns, since a report has no per-challenge data", () => {
+    expect(challengeRecord(placeholder("report"))).toBe(`p1,u1,trk,slug${",".repeat(CHALLENGE_COLUMNS.length - 4)}\r\n`);
+  });
+
+  it("a webhook play without challenges still has no row", () => {
+    expect(challengeRecord(placeholder("webhook"))).toBe("");
   });
 });
