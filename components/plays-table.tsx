@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { PlayPage } from "@/lib/dashboard/plays";
 import { trackPath } from "@/lib/dashboard/tracks";
 import { StatusBadge } from "./badges";
+import { SourceBadge } from "./source-badge";
 import { Pagination, SortableTh, TableFrame, Td, Th, type Query } from "./data-table";
 import { formatAgo, formatDateTime, formatDuration, learnerLabel } from "./format";
 import { OutsideText } from "./outside-text";
@@ -75,6 +76,7 @@ export function PlaysTable({
                 ) : null}
                 <Td label="Status">
                   <StatusBadge status={play.status} inactive={play.inactive} />
+                  <SourceBadge source={play.source} />
                   {play.sandboxFailures > 0 ? (
                     <span className="mt-1 block text-xs font-medium text-rose-700">
                       {play.sandboxFailures} sandbox failure{play.sandboxFailures === 1 ? "" : "s"}

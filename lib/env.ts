@@ -56,6 +56,8 @@ const schema = z.object({
   CAIRN_FAILING_ATTEMPTS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(3)),
   INSTRUQT_API_KEY: optionalString,
   INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),
+  // The Instruqt team (organisation) slug that playReports and catalogue queries are asked for.
+  INSTRUQT_TEAM_SLUG: optionalString,
   CAIRN_ENRICHMENT_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(2)),
   // on: this instance projects events and runs the job runner (lib/jobs); projector: only projects
   // (no calls to Instruqt from here); off: neither — some other instance must project.

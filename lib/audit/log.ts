@@ -29,6 +29,7 @@ export interface AuditDetails {
   "enrichment.jobs.rerun": EnrichmentAuditDetails;
   "enrichment.purge": EnrichmentAuditDetails;
   "enrichment.connection_test": EnrichmentAuditDetails;
+  "backfill.started": { from: string; to: string; tracks: string[]; invites: string[] };
 }
 
 /** Enrichment records which settings changed and counts; never key material (checked below too). */
@@ -56,6 +57,7 @@ export const auditActionLabels: Record<AuditAction, string> = {
   "enrichment.jobs.rerun": "Enrichment re-run",
   "enrichment.purge": "Personal data purged",
   "enrichment.connection_test": "Enrichment connection tested",
+  "backfill.started": "Backfill from play reports started",
 };
 
 export const auditActions = Object.keys(auditActionLabels) as AuditAction[];

@@ -19,6 +19,10 @@ import { challengePositions } from "./challenge-positions";
  * completed; a stopped or inactive one (no event for CAIRN_INACTIVE_HOURS) *gave up* at its
  * frontier, even between challenges; every other play is *working* at its frontier. So
  * completed + Σ gave up + Σ working = starters, the plays the filters select.
+ *
+ * Plays backfilled from Instruqt's play reports (participant.source = 'report') have no
+ * per-challenge rows: they count in the totals (starters, completed) and stand at the frontier
+ * their count of completed challenges gives, but add nothing to reached/completed per challenge.
  */
 
 /** Failed attempts before success are bucketed 0, 1, … and this many or more. */
@@ -110,7 +114,7 @@ export function funnelStepsQuery(trackId: string, filters: PlaySelection): Prism
 export function frontierQuery(trackId: string, filters: PlaySelection, cutoff: Date): Prisma.Sql {
   return Prisma.sql`
     WITH plays AS (
-      SELECT p.id,
+      SELECT p.id, p.source, p.challenges_completed,
              CASE WHEN p.status = 'completed' THEN 'completed'
                   WHEN p.status = 'stopped' OR coalesce(${inactiveSql(cutoff)}, false) THEN 'gave_up'
                   ELSE 'working' END AS outcome
@@ -130,7 +134,11 @@ export function frontierQuery(trackId: string, filters: PlaySelection, cutoff: D
              count(*) FILTER (WHERE challenge_index = rn)::int AS done1
       FROM done GROUP BY participant_id
     )
-    SELECT plays.outcome, coalesce(runs.done0, 0) AS done0, coalesce(runs.done1, 0) AS done1, count(*)::int AS plays
+    -- A play backfilled from a report has no challenge rows, only its count of completed ones.
+    SELECT plays.outcome,
+           coalesce(runs.done0, CASE WHEN plays.source = 'report' THEN plays.challenges_completed ELSE 0 END) AS done0,
+           coalesce(runs.done1, CASE WHEN plays.source = 'report' THEN plays.challenges_completed ELSE 0 END) AS done1,
+           count(*)::int AS plays
     FROM plays LEFT JOIN runs ON runs.participant_id = plays.id
     GROUP BY 1, 2, 3`;
 }

@@ -147,9 +147,17 @@ export function progressRecord(row: readonly unknown[], paramKeys: readonly stri
   return csvRecord(cells);
 }
 
-/** One challenge row as a CSV record, or "" for a play's placeholder row without a challenge. */
+/** A hidden column after the challenge columns (not in the file): the play's source (webhook or report). */
+export const PLAY_SOURCE_SQL = "p.source::text";
+
+/**
+ * One challenge row as a CSV record, or "" for a play's placeholder row without a challenge —
+ * except a play backfilled from a report, which has no per-challenge data: it keeps one row with
+ * the challenge columns empty, so every play is in both files.
+ */
 export function challengeRecord(row: readonly unknown[]): string {
-  if (row[CHALLENGE_INDEX_AT] === null || row[CHALLENGE_INDEX_AT] === undefined) return "";
+  const reported = row[CHALLENGE_COLUMNS.length] === "report";
+  if (!reported && (row[CHALLENGE_INDEX_AT] === null || row[CHALLENGE_INDEX_AT] === undefined)) return "";
   const cells: Cell[] = new Array(CHALLENGE_COLUMNS.length);
   for (let i = 0; i < CHALLENGE_COLUMNS.length; i++) cells[i] = cellOf(CHALLENGE_COLUMNS[i]!.kind, row[i]);
   return csvRecord(cells);

@@ -1,6 +1,6 @@
 import { Prisma } from "@/lib/db/client";
 import { playConditions, type PlaySelection } from "@/lib/plays/filter";
-import { CHALLENGE_COLUMNS, PROGRESS_COLUMNS, selectExpression } from "./columns";
+import { CHALLENGE_COLUMNS, PLAY_SOURCE_SQL, PROGRESS_COLUMNS, selectExpression } from "./columns";
 
 /**
  * The SQL of the exports: the plays come from the one play filter (lib/plays/filter.ts), the same
@@ -64,7 +64,8 @@ export function paramKeysQuery(selection: PlaySelection): SqlQuery {
 }
 
 const PROGRESS_SELECT = Prisma.raw([...PROGRESS_COLUMNS.map(selectExpression), CURSOR_SQL].join(", "));
-const CHALLENGE_SELECT = Prisma.raw([...CHALLENGE_COLUMNS.map(selectExpression), CURSOR_SQL].join(", "));
+// Before the cursor, hidden too: the play's source, so a backfilled play (no challenges) keeps its row.
+const CHALLENGE_SELECT = Prisma.raw([...CHALLENGE_COLUMNS.map(selectExpression), PLAY_SOURCE_SQL, CURSOR_SQL].join(", "));
 
 /** The next `limit` plays after the cursor, with their learner and track. */
 export function progressBatchQuery(selection: PlaySelection, cursor: ExportCursor | null, limit: number): SqlQuery {
@@ -84,7 +85,7 @@ LIMIT ${limit}`);
  */
 export function challengeBatchQuery(selection: PlaySelection, cursor: ExportCursor | null, limit: number): SqlQuery {
   return toQuery(Prisma.sql`WITH page AS (
-  SELECT p.id, p.user_id, p.track_id, p.track_slug, p.last_activity_at
+  SELECT p.id, p.user_id, p.track_id, p.track_slug, p.last_activity_at, p.source
   FROM participant p
   WHERE ${playConditions(selection)} AND ${afterCursor(cursor)}
   ORDER BY ${orderOf(cursor)}

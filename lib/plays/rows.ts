@@ -23,6 +23,7 @@ export type PlayFigures = Pick<
   | "completedAt"
   | "lastActivityAt"
   | "timeSpentSeconds"
+  | "source"
 > & {
   /** Neither completed nor stopped, and no event for CAIRN_INACTIVE_HOURS: read as "inactive". */
   inactive: boolean;
@@ -47,6 +48,6 @@ export function playFiguresSql(cutoff: Date): Prisma.Sql {
     ${Prisma.raw(TOTAL_CHALLENGES_SQL)} AS "totalChallenges", p.progress_percent AS "progressPercent",
     p.attempts AS "attempts", p.failed_attempts AS "failedAttempts", p.skipped_challenges AS "skippedChallenges",
     p.sandbox_failures AS "sandboxFailures", p.started_at AS "startedAt", p.completed_at AS "completedAt",
-    p.last_activity_at AS "lastActivityAt", p.time_spent_seconds AS "timeSpentSeconds",
+    p.last_activity_at AS "lastActivityAt", p.time_spent_seconds AS "timeSpentSeconds", p.source::text AS "source",
     coalesce(${inactiveSql(cutoff)}, false) AS "inactive"`;
 }

@@ -1,3 +1,4 @@
+import { supersedeReportedPlays } from "@/lib/backfill/same-play";
 import { db } from "@/lib/db/client";
 import { enqueueForLearners } from "@/lib/enrichment/queue";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -61,6 +62,8 @@ export async function projectPlays(tx: Tx, participantIds: readonly string[]): P
   // Payloads were validated by their schema before they were stored as 'projected'.
   const plays = projectBatch(rows.map((row) => ({ svixId: row.svix_id, occurredAt: row.occurred_at, event: row.payload })));
   await writePlays(tx, plays);
+  // Webhook data wins over a backfilled report of the same play (lib/backfill).
+  await supersedeReportedPlays(tx, plays);
   return plays;
 }
 
@@ -117,7 +120,7 @@ export async function writePlays(tx: Tx, plays: readonly PlayProgress[]): Promis
       event_count = EXCLUDED.event_count, started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at,
       stopped_at = EXCLUDED.stopped_at, first_activity_at = EXCLUDED.first_activity_at,
       last_activity_at = EXCLUDED.last_activity_at, time_spent_seconds = EXCLUDED.time_spent_seconds,
-      updated_at = EXCLUDED.updated_at`;
+      updated_at = EXCLUDED.updated_at, source = 'webhook'`;
   await tx.$executeRaw`DELETE FROM challenge_progress WHERE participant_id = ANY(${col((p) => p.participantId)}::text[])`;
   const rows = plays.flatMap((play) => play.challenges.map((challenge) => ({ play, challenge })));
   if (rows.length === 0) return;

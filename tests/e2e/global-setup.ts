@@ -13,6 +13,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     CAIRN_ADMIN_EMAIL: E2E_ADMIN.email,
     CAIRN_ADMIN_PASSWORD: E2E_ADMIN.password,
     CAIRN_WORKER: "projector",
+    // Settings → Backfill needs a team slug to accept a backfill (tests/e2e/backfill.spec.ts).
+    INSTRUQT_TEAM_SLUG: "cairn-e2e-team",
   });
   process.env.CAIRN_E2E_BASE_URL = app.baseUrl;
   process.env.CAIRN_E2E_DATABASE_URL = database.url;

@@ -38,7 +38,86 @@ export const FAKE_INSTRUQT_SCHEMA = /* GraphQL */ `
   }
 `;
 
-const schema = buildSchema(FAKE_INSTRUQT_SCHEMA);
+// ---------------------------------------------------------------------------------------------
+// playReports (backfill): the shape of instruqt-webhooks.md "Catalogue and history", as the
+// maintained Go client queries it (inline input, `Time` and `PlayType` variables).
+// ---------------------------------------------------------------------------------------------
+
+export const FAKE_PLAY_REPORTS_SCHEMA = /* GraphQL */ `
+  scalar Time
+  enum PlayType {
+    ALL
+    NORMAL
+    DEVELOPER
+  }
+  extend type Query {
+    playReports(input: PlayReportInput!): PlayReportsResult
+  }
+  input PlayReportInput {
+    teamSlug: String!
+    dateRangeFilter: DateRangeFilter
+    trackIds: [String!]
+    trackInviteIds: [String!]
+    landingPageIds: [String!]
+    tags: [String!]
+    userIds: [String!]
+    ordering: PlayReportOrdering
+    pagination: Pagination
+    playType: PlayType
+  }
+  input DateRangeFilter {
+    from: Time
+    to: Time
+  }
+  input PlayReportOrdering {
+    field: String
+    direction: String
+  }
+  input Pagination {
+    skip: Int
+    take: Int
+  }
+  type PlayReportsResult {
+    items: [PlayReport!]!
+    totalItems: Int!
+  }
+  type PlayReportTrack {
+    id: String!
+  }
+  type PlayReport {
+    id: String!
+    track: PlayReportTrack
+    trackInvite: TrackInvite
+    user: User
+    completionPercent: Float
+    totalChallenges: Int
+    completedChallenges: Int
+    timeSpent: Int
+    stoppedReason: String
+    mode: String
+    startedAt: Time
+    activity: [PlayActivity!]
+    playReview: PlayReview
+    customParameters: [CustomParameter!]
+  }
+  type PlayActivity {
+    time: Time
+    message: String
+  }
+  type PlayReview {
+    id: String!
+    score: Int
+    content: String
+  }
+  type CustomParameter {
+    key: String!
+    value: String
+  }
+`;
+
+const schema = buildSchema(FAKE_INSTRUQT_SCHEMA + FAKE_PLAY_REPORTS_SCHEMA);
+/** The same API after a rename Cairn does not know of (PlayReport.completionPercent → completion). */
+const renamedSchema = buildSchema(FAKE_INSTRUQT_SCHEMA + FAKE_PLAY_REPORTS_SCHEMA.replace("completionPercent: Float", "completion: Float"));
 
 export interface FakeClaim {
   /** The claimant's user id; null leaves `user` null (as if Instruqt did not say). */
@@ -127,6 +206,62 @@ export class FakeInstruqt {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.server = undefined;
   }
+
+  // --- playReports (backfill) -----------------------------------------------------------------
+  /** The team whose reports playReports answers; another teamSlug is a GraphQL error. */
+  teamSlug = "cairn-test-team";
+  /** "renamed": the schema no longer has PlayReport.completionPercent (a schema mismatch). */
+  playReportsShape: "normal" | "renamed" = "normal";
+  readonly playReports: FakePlayReport[] = [];
+  /** The input of every playReports call answered, in order. */
+  readonly playReportCalls: PlayReportsInput[] = [];
+
+  addPlayReports(...reports: FakePlayReport[]): this {
+    this.playReports.push(...reports);
+    return this;
+  }
+
+  private resolvePlayReports(input: PlayReportsInput) {
+    this.playReportCalls.push(input);
+    if (input.teamSlug !== this.teamSlug) throw new GraphQLError(`team ${input.teamSlug} not found`, { extensions: { code: "NOT_FOUND" } });
+    const from = input.dateRangeFilter?.from ? Date.parse(input.dateRangeFilter.from) : -Infinity;
+    const to = input.dateRangeFilter?.to ? Date.parse(input.dateRangeFilter.to) : Infinity;
+    const tracks = input.trackIds ?? [];
+    const invites = input.trackInviteIds ?? [];
+    const matching = this.playReports
+      .filter((report) => {
+        const started = report.startedAt === null ? NaN : Date.parse(report.startedAt);
+        if (report.startedAt !== null && (started < from || started > to)) return false;
+        if (tracks.length > 0 && !tracks.includes(report.trackId)) return false;
+        if (invites.length > 0 && (report.inviteId === null || !invites.includes(report.inviteId))) return false;
+        return true;
+      })
+      // Instruqt's default order: started, newest first.
+      .sort((a, b) => (b.startedAt ?? "").localeCompare(a.startedAt ?? "") || a.id.localeCompare(b.id));
+    const skip = input.pagination?.skip ?? 0;
+    const take = input.pagination?.take ?? 20;
+    return {
+      totalItems: matching.length,
+      items: matching.slice(skip, skip + take).map((report) => ({
+        id: report.id,
+        track: { id: report.trackId },
+        trackInvite: report.inviteId === null ? null : { id: report.inviteId, publicTitle: null, claims: [] },
+        user: { id: report.userId },
+        completionPercent: report.completionPercent ?? 0,
+        completion: report.completionPercent ?? 0,
+        totalChallenges: report.totalChallenges ?? null,
+        completedChallenges: report.completedChallenges ?? 0,
+        timeSpent: report.timeSpent ?? 0,
+        stoppedReason: report.stoppedReason ?? null,
+        mode: report.mode ?? "normal",
+        startedAt: report.startedAt,
+        activity: report.activity ?? [],
+        playReview: report.review ?? null,
+        customParameters: Object.entries(report.customParameters ?? {}).map(([key, value]) => ({ key, value })),
+      })),
+    };
+  }
+  // --- end of playReports ----------------------------------------------------------------------
 
   setInvite(inviteId: string, claims: FakeClaim[]): this {
     this.invites.set(inviteId, claims);
@@ -286,10 +421,13 @@ export class FakeInstruqt {
     }
     if (response.destroyed) return;
     const result = await graphql({
-      schema,
+      schema: this.playReportsShape === "renamed" ? renamedSchema : schema,
       source: query,
       variableValues: body.variables ?? {},
-      rootValue: { trackInvite: ({ inviteID }: { inviteID: string }) => this.resolveInvite(inviteID) },
+      rootValue: {
+        trackInvite: ({ inviteID }: { inviteID: string }) => this.resolveInvite(inviteID),
+        playReports: ({ input }: { input: PlayReportsInput }) => this.resolvePlayReports(input),
+      },
     });
     // GraphQL over HTTP: a document that does not parse or validate is a 400.
     const status = result.data === undefined && result.errors ? 400 : 200;
@@ -314,6 +452,33 @@ export class FakeInstruqt {
       })),
     };
   }
+}
+
+export interface FakePlayReport {
+  id: string;
+  trackId: string;
+  userId: string;
+  inviteId: string | null;
+  /** ISO time; null answers an item Cairn cannot use (a mismatch). */
+  startedAt: string | null;
+  completionPercent?: number;
+  totalChallenges?: number | null;
+  completedChallenges?: number;
+  timeSpent?: number;
+  stoppedReason?: string | null;
+  mode?: string;
+  activity?: { time: string; message: string }[];
+  review?: { id: string; score: number | null; content: string | null } | null;
+  customParameters?: Record<string, string>;
+}
+
+export interface PlayReportsInput {
+  teamSlug: string;
+  dateRangeFilter?: { from?: string | null; to?: string | null } | null;
+  trackIds?: string[] | null;
+  trackInviteIds?: string[] | null;
+  pagination?: { skip?: number | null; take?: number | null } | null;
+  playType?: string | null;
 }
 
 export async function startFakeInstruqt(options: FakeInstruqtOptions = {}): Promise<FakeInstruqt> {

@@ -32,6 +32,8 @@ export async function setup(project: TestProject): Promise<void> {
     CAIRN_WORKER: "projector",
     // The test client stands in for one reverse proxy: tests pick their sign-in address with X-Forwarded-For.
     CAIRN_TRUSTED_PROXY: "1",
+    // The team the fake Instruqt's playReports answers for (tests/support/fake-instruqt.ts).
+    INSTRUQT_TEAM_SLUG: "cairn-test-team",
   });
   project.provide("baseUrl", app.baseUrl);
   project.provide("databaseUrl", database.url);

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { FlagBadge, StatusBadge } from "@/components/badges";
+import { SourceBadge } from "@/components/source-badge";
 import { EmptyState } from "@/components/connect-instruqt";
 import { DownloadLinks } from "@/components/download-links";
 import { formatDateTime, formatDuration, learnerLabel } from "@/components/format";
@@ -204,6 +205,7 @@ function PlayCard({ play }: { play: LearnerPlay }) {
         </div>
         <div className="flex flex-wrap items-center gap-2">
           <StatusBadge status={play.status} inactive={play.inactive} />
+          <SourceBadge source={play.source} />
           {play.sandboxFailures > 0 ? (
             <FlagBadge tone="danger">
               {play.sandboxFailures} sandbox failure{play.sandboxFailures === 1 ? "" : "s"}
