@@ -29,6 +29,8 @@ export interface AuditDetails {
   "enrichment.jobs.rerun": EnrichmentAuditDetails;
   "enrichment.purge": EnrichmentAuditDetails;
   "enrichment.connection_test": EnrichmentAuditDetails;
+  /** Each role's parameter keys, comma-separated, before and after. */
+  "identity.parameters.update": Record<"name" | "email" | "identifier", { from: string; to: string }>;
 }
 
 /** Enrichment records which settings changed and counts; never key material (checked below too). */
@@ -56,6 +58,7 @@ export const auditActionLabels: Record<AuditAction, string> = {
   "enrichment.jobs.rerun": "Enrichment re-run",
   "enrichment.purge": "Personal data purged",
   "enrichment.connection_test": "Enrichment connection tested",
+  "identity.parameters.update": "Identity parameters changed",
 };
 
 export const auditActions = Object.keys(auditActionLabels) as AuditAction[];

@@ -1,6 +1,7 @@
 import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { classifyEvent, type InstruqtEvent, type PlayEvent } from "@/lib/instruqt/events";
+import { refreshLearnerIdentities } from "@/lib/learners/identity";
 import { DirectoryChanges } from "./directory";
 import { projectPlay, type PlayProgress, type StoredPlayEvent } from "./projection";
 
@@ -60,6 +61,7 @@ export async function projectPlays(tx: Tx, participantIds: readonly string[]): P
   // Payloads were validated by their schema before they were stored as 'projected'.
   const plays = projectBatch(rows.map((row) => ({ svixId: row.svix_id, occurredAt: row.occurred_at, event: row.payload })));
   await writePlays(tx, plays);
+  await refreshLearnerIdentities(tx, plays.map((play) => play.userId));
   return plays;
 }
 

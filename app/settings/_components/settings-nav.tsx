@@ -9,6 +9,7 @@ const items = [
   { href: "/settings/tokens", label: "API tokens" },
   { href: "/settings/audit", label: "Audit log" },
   { href: "/settings/enrichment", label: "Enrichment" },
+  { href: "/settings/identity", label: "Identity" },
 ];
 
 export function SettingsNav() {
