@@ -30,10 +30,11 @@ export const ROLE_FIELDS = {
 
 // Instruqt custom parameter keys are the track author's free text; a comma separates keys in the
 // form and whitespace would be invisible in it, so neither may be part of one.
-const parameterKey = z
-  .string()
-  .max(MAX_KEY_LENGTH, `a parameter key has at most ${MAX_KEY_LENGTH} characters`)
-  .regex(/^[^\s,]+$/, "a parameter key has no spaces or commas");
+function keyProblem(key: string): string | null {
+  if (key.length > MAX_KEY_LENGTH) return `"${key.slice(0, 20)}…" is longer than ${MAX_KEY_LENGTH} characters`;
+  if (!/^[^\s,]+$/.test(key)) return `"${key}" has a space: separate keys with commas`;
+  return null;
+}
 
 /** "email, work_email" or ["email", "work_email"]: trimmed, empties dropped, duplicates once. */
 const keyList = z
@@ -44,7 +45,11 @@ const keyList = z
     const parts = (Array.isArray(value) ? value : value.split(",")).map((part) => part.trim()).filter((part) => part !== "");
     return [...new Set(parts)];
   })
-  .pipe(z.array(parameterKey).max(MAX_KEYS_PER_ROLE, `at most ${MAX_KEYS_PER_ROLE} keys`));
+  .superRefine((keys, context) => {
+    if (keys.length > MAX_KEYS_PER_ROLE) context.addIssue({ code: "custom", message: `at most ${MAX_KEYS_PER_ROLE} keys` });
+    const problem = keys.map(keyProblem).find((found) => found !== null);
+    if (problem) context.addIssue({ code: "custom", message: problem });
+  });
 
 export const identityParametersInput = z
   .object({
@@ -52,8 +57,13 @@ export const identityParametersInput = z
     [ROLE_FIELDS.email]: keyList,
     [ROLE_FIELDS.identifier]: keyList,
   })
-  .strict()
+  .loose()
   .superRefine((input, context) => {
+    for (const name of Object.keys(input)) {
+      if (!(Object.values(ROLE_FIELDS) as string[]).includes(name)) {
+        context.addIssue({ code: "custom", path: [name], message: `unknown field; this accepts ${Object.values(ROLE_FIELDS).join(", ")}` });
+      }
+    }
     // One key, one meaning: a key listed under two roles would fill both from the same value.
     const seen = new Map<string, string>();
     for (const role of IDENTITY_ROLES) {
