@@ -1,6 +1,7 @@
 import { ensureFirstAdmin } from "@/lib/auth/users";
 import { workerConfigFromEnv, type WorkerConfig } from "@/lib/enrichment/config";
 import { seedEnrichmentFromEnvironment } from "@/lib/enrichment/settings";
+import { seedIdentityFromEnvironment } from "@/lib/learners/identity";
 import { startEnrichmentWorker } from "@/lib/enrichment/worker";
 import { env } from "@/lib/env";
 import { jobHandlers } from "@/lib/jobs/handlers";
@@ -66,6 +67,7 @@ async function seedUntilDone(): Promise<void> {
   try {
     const seededNow = await seedSecretFromEnvironment();
     await seedEnrichmentFromEnvironment();
+    await seedIdentityFromEnvironment();
     const signingSecret = { active: (await activeSigningSecrets()).length, inEnvironment: Boolean(env().INSTRUQT_WEBHOOK_SECRET), seededNow };
     // Last, so a retry cannot lose its answer; not logged here: the generated password appears
     // once, in the closing block.

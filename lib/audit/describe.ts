@@ -33,7 +33,8 @@ export function describeAuditEntry(entry: Pick<AuditEntry, "action" | "details">
       return `Created the ${text("scope")} API token “${text("name")}” (${text("prefix")}…)`;
     case "token.revoked":
       return `Revoked the API token “${text("name")}” (${text("prefix")}…)`;
-    case "identity.parameters.update": {
+    case "identity.parameters.update":
+    case "identity.parameters.seeded": {
       const role = (key: string, label: string) => {
         const change = d[key] as { from?: unknown; to?: unknown } | undefined;
         const to = typeof change?.to === "string" && change.to ? change.to : "none";

@@ -117,3 +117,29 @@ export function identityKeyRows(parameters: IdentityParameters): { roles: Identi
 
 /** Where a value came from, as stored and shown: `param:email`. */
 export const parameterSource = (key: string) => `param:${key}`;
+
+/**
+ * CAIRN_IDENTITY_PARAMS, which seeds the setting once at first start: `key=role` pairs separated
+ * by commas, in order of preference, e.g. `email=email, name=name, lms_user_id=identifier`.
+ */
+export const identityParametersFromEnvironment = z.string().transform((text, context): IdentityParameters => {
+  const lists: Record<IdentityRole, string[]> = { name: [], email: [], identifier: [] };
+  for (const pair of text.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const [key, role, ...rest] = pair.split("=").map((part) => part.trim());
+    if (!key || rest.length > 0 || !(IDENTITY_ROLES as readonly string[]).includes(role ?? "")) {
+      context.addIssue({ code: "custom", message: `"${pair}" must be key=role with a role of ${IDENTITY_ROLES.join(", ")}` });
+      return z.NEVER;
+    }
+    lists[role as IdentityRole].push(key);
+  }
+  const checked = identityParametersInput.safeParse({
+    [ROLE_FIELDS.name]: lists.name,
+    [ROLE_FIELDS.email]: lists.email,
+    [ROLE_FIELDS.identifier]: lists.identifier,
+  });
+  if (!checked.success) {
+    context.addIssue({ code: "custom", message: checked.error.issues.map((issue) => issue.message).join("; ") });
+    return z.NEVER;
+  }
+  return checked.data;
+});

@@ -1,6 +1,7 @@
 import type { Actor } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/log";
 import { db, Prisma } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import {
   hasIdentityParameters,
   identityKeyRows,
@@ -27,6 +28,8 @@ import {
 type Tx = Prisma.TransactionClient;
 
 export const IDENTITY_SETTING_KEY = "identity.parameters";
+/** Flag: CAIRN_IDENTITY_PARAMS seeded the setting once. */
+const SEEDED_KEY = "identity_seeded";
 
 // A fixed key in PostgreSQL's advisory lock space (two int4s: "cairn", "identity").
 const LOCK_CLASS = 0x63616972;
@@ -156,6 +159,34 @@ export async function updateIdentityParameters(actor: Actor, raw: unknown): Prom
         identifier: { from: before.identifier.join(", "), to: parameters.identifier.join(", ") },
       });
       return parameters;
+    },
+    { maxWait: 10_000, timeout: 120_000 },
+  );
+}
+
+/**
+ * At first start, CAIRN_IDENTITY_PARAMS seeds the setting once (unless an admin saved one
+ * already); afterwards Settings → Identity is the only source, so a change there is not undone by
+ * a restart.
+ */
+export async function seedIdentityFromEnvironment(): Promise<boolean> {
+  const parameters = env().CAIRN_IDENTITY_PARAMS;
+  if (!parameters) return false;
+  return db().$transaction(
+    async (tx) => {
+      const claimed = await tx.setting.createMany({ data: [{ key: SEEDED_KEY, value: { at: new Date().toISOString() } }], skipDuplicates: true });
+      if (claimed.count === 0) return false;
+      await tx.$queryRaw`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int, ${LOCK_ID}::int)::text AS locked`;
+      const value = parameters as unknown as Prisma.InputJsonObject;
+      const created = await tx.setting.createMany({ data: [{ key: IDENTITY_SETTING_KEY, value }], skipDuplicates: true });
+      if (created.count === 0) return false;
+      await derive(tx, parameters, null);
+      await recordAudit(tx, { id: null, label: "environment (CAIRN_IDENTITY_PARAMS)" }, "identity.parameters.seeded", "identity", {
+        name: { from: "", to: parameters.name.join(", ") },
+        email: { from: "", to: parameters.email.join(", ") },
+        identifier: { from: "", to: parameters.identifier.join(", ") },
+      });
+      return true;
     },
     { maxWait: 10_000, timeout: 120_000 },
   );

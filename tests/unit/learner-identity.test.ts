@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { describeSources } from "@/components/learner-identity";
 import {
   identityKeyRows,
+  identityParametersFromEnvironment,
   identityParametersInput,
   MAX_KEYS_PER_ROLE,
   parseStoredIdentityParameters,
@@ -71,5 +72,21 @@ describe("identity sources", () => {
   it("says nothing when neither is known", () => {
     expect(describeSources(none)).toBeNull();
     expect(describeSources({ ...none, nameSource: "param:name" })).toBeNull();
+  });
+});
+
+describe("CAIRN_IDENTITY_PARAMS", () => {
+  it("reads key=role pairs in order of preference", () => {
+    expect(identityParametersFromEnvironment.parse("email=email, full_name=name, name=name, lms_user_id=identifier")).toEqual({
+      name: ["full_name", "name"],
+      email: ["email"],
+      identifier: ["lms_user_id"],
+    });
+  });
+
+  it("refuses a pair without a known role, or a key under two roles", () => {
+    for (const bad of ["email", "email=mail", "email=email=x", "=name", "email=email,email=name"]) {
+      expect(identityParametersFromEnvironment.safeParse(bad).success, bad).toBe(false);
+    }
   });
 });
