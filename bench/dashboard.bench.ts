@@ -67,7 +67,7 @@ export async function run(context: BenchContext): Promise<BenchSection> {
   const { trackFunnel, trackFilterOptions, funnelStepsQuery, trackPlaysSummaryQuery, challengeFunnel, funnelJson, frontierQuery } =
     await import("@/lib/dashboard/track-funnel");
   const { listPlays, playPageQuery, playCountQuery } = await import("@/lib/dashboard/plays");
-  const { listPeople, peoplePageQuery, peopleCountQuery } = await import("@/lib/dashboard/people");
+  const { listPeople, peopleOrderQuery } = await import("@/lib/dashboard/people");
   const { matchLearners, selectionOf } = await import("@/lib/plays/filter");
   const { learnerDetail, learnerTimelineQuery, learnerPlaysQuery } = await import("@/lib/dashboard/learner-detail");
   const { deliveryLog, deliveryLogQuery, eventTypesSeen, refusedDeliveries } = await import("@/lib/dashboard/delivery-log");
@@ -152,8 +152,7 @@ export async function run(context: BenchContext): Promise<BenchSection> {
     { name: "plays page (track)", query: playPageQuery({ trackId: track.id }, "activity", "desc", 50, 0) },
     { name: "plays page (search)", query: playPageQuery({ learners }, "activity", "desc", 50, 0) },
     { name: "plays count (status)", query: playCountQuery({ statuses: ["in_progress"] }) },
-    { name: "people page (default sort)", query: peoplePageQuery({}, "activity", "desc", 50, 0) },
-    { name: "people count", query: peopleCountQuery({}) },
+    { name: "people order (by learner name)", query: peopleOrderQuery({}, "learner", "asc", 51, 0) },
     { name: "learner timeline", query: learnerTimelineQuery(someone.user_id) },
     { name: "learner plays", query: learnerPlaysQuery(someone.user_id) },
     { name: "delivery log", query: deliveryLogQuery({}) },

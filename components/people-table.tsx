@@ -2,7 +2,8 @@ import Link from "next/link";
 import type { PeoplePage, PersonPlay, PersonRow } from "@/lib/dashboard/people";
 import { trackPath } from "@/lib/dashboard/tracks";
 import { StatusBadge } from "./badges";
-import { Pagination, SortableTh, TableFrame, Td, type Query } from "./data-table";
+import { queryString } from "@/lib/dashboard/query-params";
+import { SortableTh, TableFrame, Td, type Query } from "./data-table";
 import { formatAgo, formatDateTime, learnerLabel } from "./format";
 import { IdentityDetails } from "./learner-identity";
 import { OutsideText } from "./outside-text";
@@ -31,15 +32,7 @@ export function PeopleTable({ result, pathname, query, now }: { result: PeoplePa
           <PersonRows key={person.userId ?? `play:${person.plays[0]?.participantId}`} person={person} now={now} />
         ))}
       </TableFrame>
-      <Pagination
-        pathname={pathname}
-        query={query}
-        page={result.page}
-        pageCount={result.pageCount}
-        total={result.total}
-        pageSize={result.pageSize}
-        noun={result.total === 1 ? "learner" : "learners"}
-      />
+      <PeoplePagination pathname={pathname} query={query} page={result.page} hasNext={result.hasNext} shown={result.rows.length} pageSize={result.pageSize} />
     </>
   );
 }
@@ -121,5 +114,43 @@ function PlayLine({ play, userId, now }: { play: PersonPlay; userId: string | nu
         </Link>
       ) : null}
     </li>
+  );
+}
+
+/**
+ * First, previous and next without a total: counting people would aggregate every play, which
+ * the newest-first walk avoids (see lib/dashboard/people.ts).
+ */
+function PeoplePagination({
+  pathname,
+  query,
+  page,
+  hasNext,
+  shown,
+  pageSize,
+}: {
+  pathname: string;
+  query: Query;
+  page: number;
+  hasNext: boolean;
+  shown: number;
+  pageSize: number;
+}) {
+  const href = (target: number) => `${pathname}${queryString(query, { page: target === 1 ? undefined : target })}`;
+  const first = (page - 1) * pageSize + 1;
+  const link = "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-slate-700 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
+  const disabled = "rounded-md border border-slate-200 px-3 py-1.5 text-slate-500";
+  return (
+    <nav aria-label="Pagination" className="mt-3 flex flex-wrap items-center justify-between gap-3 text-sm text-slate-700">
+      <p>
+        Learners {first.toLocaleString("en-US")}–{(first + shown - 1).toLocaleString("en-US")}
+        {hasNext ? "" : " (the last page)"}
+      </p>
+      <div className="flex items-center gap-2">
+        {page > 1 ? <Link className={link} href={href(1)}>First</Link> : <span className={disabled}>First</span>}
+        {page > 1 ? <Link className={link} href={href(page - 1)} rel="prev">Previous</Link> : <span className={disabled}>Previous</span>}
+        {hasNext ? <Link className={link} href={href(page + 1)} rel="next">Next</Link> : <span className={disabled}>Next</span>}
+      </div>
+    </nav>
   );
 }

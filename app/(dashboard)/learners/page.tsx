@@ -38,6 +38,7 @@ export default async function LearnersPage({ searchParams }: { searchParams: Pro
   const viewParam = view === "plays" ? "plays" : undefined;
   const query: Record<string, string | undefined> = { ...pageQuery(params), view: viewParam };
   const filtered = Object.values(selection).some((value) => value !== undefined);
+  const empty = list.view === "plays" ? list.result.total === 0 : list.result.rows.length === 0;
 
   return (
     <>
@@ -92,12 +93,12 @@ export default async function LearnersPage({ searchParams }: { searchParams: Pro
       </FilterForm>
 
       <ViewSwitch current={view} filterQuery={pageQuery({ filter, sort: "activity", dir: "desc" })} />
-      {list.result.total === 0 ? null : list.view === "plays" ? (
+      {empty ? null : list.view === "plays" ? (
         <PlaysTable result={list.result} pathname="/learners" query={query} now={now} caption="Plays of learners" />
       ) : (
         <PeopleTable result={list.result} pathname="/learners" query={query} now={now} />
       )}
-      {list.result.total > 0 ? null : filtered ? (
+      {!empty ? null : filtered ? (
         <EmptyState title="No play matches these filters">Widen the activity window or reset the filters.</EmptyState>
       ) : (
         <ConnectInstruqt endpointUrl={await webhookEndpointUrl()} isAdmin={user.role === "admin"} />
