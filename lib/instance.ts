@@ -1,11 +1,11 @@
 import { ensureFirstAdmin } from "@/lib/auth/users";
 import { workerConfigFromEnv, type WorkerConfig } from "@/lib/enrichment/config";
 import { seedEnrichmentFromEnvironment } from "@/lib/enrichment/settings";
-import { seedIdentityFromEnvironment } from "@/lib/learners/identity";
 import { startEnrichmentWorker } from "@/lib/enrichment/worker";
 import { env } from "@/lib/env";
 import { jobHandlers } from "@/lib/jobs/handlers";
 import { startJobRunner } from "@/lib/jobs/runner";
+import { seedIdentityFromEnvironment } from "@/lib/learners/identity";
 import { startProjectionWorker } from "@/lib/progress/worker";
 import { formatStartupBlock, type StartupReport } from "@/lib/startup/block";
 import { activeSigningSecrets, seedSecretFromEnvironment } from "@/lib/webhooks/secrets";
