@@ -67,6 +67,7 @@ export async function run(context: BenchContext): Promise<BenchSection> {
   const { trackFunnel, trackFilterOptions, funnelStepsQuery, trackPlaysSummaryQuery, challengeFunnel, funnelJson, frontierQuery } =
     await import("@/lib/dashboard/track-funnel");
   const { listPlays, playPageQuery, playCountQuery } = await import("@/lib/dashboard/plays");
+  const { listPeople, peopleOrderQuery } = await import("@/lib/dashboard/people");
   const { matchLearners, selectionOf } = await import("@/lib/plays/filter");
   const { learnerDetail, learnerTimelineQuery, learnerPlaysQuery } = await import("@/lib/dashboard/learner-detail");
   const { deliveryLog, deliveryLogQuery, eventTypesSeen, refusedDeliveries } = await import("@/lib/dashboard/delivery-log");
@@ -112,7 +113,11 @@ export async function run(context: BenchContext): Promise<BenchSection> {
         return JSON.stringify(funnelJson(found, await challengeFunnel(found, await selectionOf({}, { trackId: found.id }))));
       },
     },
-    { name: "learners (first page)", load: () => Promise.all([listPlays({ filters: {} }), trackOptions(), inviteIdsSeen()]) },
+    { name: "learners, people (first page)", load: () => Promise.all([listPeople({ filters: {} }), trackOptions(), inviteIdsSeen()]) },
+    { name: `learners, people (search "${searchTerm}")`, load: async () => listPeople({ filters: { learners: await matchLearners(searchTerm) } }) },
+    { name: "learners, people (sorted by learner name)", load: () => listPeople({ filters: {}, sort: "learner", direction: "asc" }) },
+    { name: "learners, people (busiest track)", load: () => listPeople({ filters: { trackId: track.id } }) },
+    { name: "learners, plays (first page)", load: () => Promise.all([listPlays({ filters: {} }), trackOptions(), inviteIdsSeen()]) },
     { name: `learners (search "${searchTerm}")`, load: async () => listPlays({ filters: { learners: await matchLearners(searchTerm) } }) },
     { name: `learners (page ${lastPage}, deepest)`, load: () => listPlays({ filters: {}, page: lastPage }) },
     { name: "learners (sorted by learner name)", load: () => listPlays({ filters: {}, sort: "learner", direction: "asc" }) },
@@ -147,6 +152,7 @@ export async function run(context: BenchContext): Promise<BenchSection> {
     { name: "plays page (track)", query: playPageQuery({ trackId: track.id }, "activity", "desc", 50, 0) },
     { name: "plays page (search)", query: playPageQuery({ learners }, "activity", "desc", 50, 0) },
     { name: "plays count (status)", query: playCountQuery({ statuses: ["in_progress"] }) },
+    { name: "people order (by learner name)", query: peopleOrderQuery({}, "learner", "asc", 51, 0) },
     { name: "learner timeline", query: learnerTimelineQuery(someone.user_id) },
     { name: "learner plays", query: learnerPlaysQuery(someone.user_id) },
     { name: "delivery log", query: deliveryLogQuery({}) },

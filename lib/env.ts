@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { emailAddress } from "@/lib/email";
 import { isValidSigningSecret } from "@/lib/webhooks/secret-format";
+import { identityParametersFromEnvironment } from "@/lib/learners/identity-parameters";
 
 /**
  * The one door for configuration: every environment variable Cairn reads is declared, validated
@@ -55,6 +56,7 @@ const schema = z.object({
   CAIRN_STUCK_MINUTES: positiveNumber(15),
   CAIRN_FAILING_ATTEMPTS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(3)),
   INSTRUQT_API_KEY: optionalString,
+  CAIRN_IDENTITY_PARAMS: z.preprocess(emptyToUndefined, identityParametersFromEnvironment.optional()),
   INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   // The Instruqt team (organisation) slug that playReports and catalogue queries are asked for.
   INSTRUQT_TEAM_SLUG: optionalString,

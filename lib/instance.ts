@@ -4,6 +4,7 @@ import { seedEnrichmentFromEnvironment } from "@/lib/enrichment/settings";
 import { env } from "@/lib/env";
 import { jobHandlers } from "@/lib/jobs/handlers";
 import { startJobRunner } from "@/lib/jobs/runner";
+import { seedIdentityFromEnvironment } from "@/lib/learners/identity";
 import { startProjectionWorker } from "@/lib/progress/worker";
 import { formatStartupBlock, type StartupReport } from "@/lib/startup/block";
 import { activeSigningSecrets, seedSecretFromEnvironment } from "@/lib/webhooks/secrets";
@@ -64,6 +65,7 @@ async function seedUntilDone(): Promise<void> {
   try {
     const seededNow = await seedSecretFromEnvironment();
     await seedEnrichmentFromEnvironment();
+    await seedIdentityFromEnvironment();
     const signingSecret = { active: (await activeSigningSecrets()).length, inEnvironment: Boolean(env().INSTRUQT_WEBHOOK_SECRET), seededNow };
     // Last, so a retry cannot lose its answer; not logged here: the generated password appears
     // once, in the closing block.

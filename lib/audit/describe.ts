@@ -33,6 +33,16 @@ export function describeAuditEntry(entry: Pick<AuditEntry, "action" | "details">
       return `Created the ${text("scope")} API token “${text("name")}” (${text("prefix")}…)`;
     case "token.revoked":
       return `Revoked the API token “${text("name")}” (${text("prefix")}…)`;
+    case "identity.parameters.update":
+    case "identity.parameters.seeded": {
+      const role = (key: string, label: string) => {
+        const change = d[key] as { from?: unknown; to?: unknown } | undefined;
+        const to = typeof change?.to === "string" && change.to ? change.to : "none";
+        return change?.from === change?.to ? null : `${label}: ${to}`;
+      };
+      const changes = [role("name", "name"), role("email", "email"), role("identifier", "other identifiers")].filter(Boolean);
+      return `Set the identity parameters (${changes.join("; ") || "unchanged"})`;
+    }
     default:
       return isAuditAction(entry.action) ? auditActionLabels[entry.action] : entry.action;
   }

@@ -30,7 +30,13 @@ export interface AuditDetails {
   "enrichment.purge": EnrichmentAuditDetails;
   "enrichment.connection_test": EnrichmentAuditDetails;
   "backfill.started": { from: string; to: string; tracks: string[]; invites: string[] };
+  /** Each role's parameter keys, comma-separated, before and after. */
+  "identity.parameters.update": IdentityAuditDetails;
+  "identity.parameters.seeded": IdentityAuditDetails;
 }
+
+/** Each role's parameter keys, comma-separated, before and after. */
+export type IdentityAuditDetails = Record<"name" | "email" | "identifier", { from: string; to: string }>;
 
 /** Enrichment records which settings changed and counts; never key material (checked below too). */
 export type EnrichmentAuditDetails = Record<string, string | number | boolean | null | Record<string, string | boolean | null>>;
@@ -58,6 +64,8 @@ export const auditActionLabels: Record<AuditAction, string> = {
   "enrichment.purge": "Personal data purged",
   "enrichment.connection_test": "Enrichment connection tested",
   "backfill.started": "Backfill from play reports started",
+  "identity.parameters.update": "Identity parameters changed",
+  "identity.parameters.seeded": "Identity parameters seeded from the environment",
 };
 
 export const auditActions = Object.keys(auditActionLabels) as AuditAction[];

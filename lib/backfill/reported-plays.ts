@@ -1,6 +1,7 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { PlayStatus } from "@/lib/plays/filter";
 import type { PlayReportItem } from "@/lib/instruqt/play-reports";
+import { refreshLearnerIdentities } from "@/lib/learners/identity";
 import { enqueueEnrichment } from "@/lib/progress/projector";
 import { SAME_PLAY_TOLERANCE_SECONDS } from "./same-play";
 
@@ -213,6 +214,8 @@ export async function storeReportPage(tx: Tx, backfillId: string, items: { raw: 
                            ${reviews.map((r) => r.score)}::int[], ${reviews.map((r) => r.content)}::text[])
       ON CONFLICT (id) DO NOTHING`;
   }
+  // Report plays carry custom parameters too: their learners' identity is derived like the projector's.
+  await refreshLearnerIdentities(tx, learnerRows.map(([id]) => id));
   await enqueueEnrichment(tx, enrichment);
   return { added };
 }

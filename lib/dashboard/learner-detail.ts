@@ -3,6 +3,7 @@ import { challengePositions } from "./challenge-positions";
 import type { Review, WebhookEvent } from "@/lib/generated/prisma/client";
 import type { ChallengeStatus } from "@/lib/generated/prisma/enums";
 import { inactiveCutoff, playFiguresSql, type PlayFigures } from "@/lib/plays/rows";
+import { displayIdentityColumns, identityJoins, type DisplayIdentity } from "@/lib/learners/display-identity";
 import { trackKeySql } from "./tracks";
 
 /**
@@ -52,12 +53,8 @@ export type TimelineEvent = Pick<WebhookEvent, "svixId" | "type" | "occurredAt" 
 
 export type LearnerReview = Pick<Review, "id" | "score" | "content" | "occurredAt"> & { trackLabel: string | null };
 
-export interface LearnerDetail {
+export interface LearnerDetail extends DisplayIdentity {
   userId: string;
-  firstName: string | null;
-  lastName: string | null;
-  email: string | null;
-  enrichmentSource: string | null;
   enrichedAt: Date | null;
   firstSeenAt: Date | null;
   lastSeenAt: Date | null;
@@ -141,8 +138,11 @@ function challengeStrip(play: PlayRow): ChallengeCell[] {
 }
 
 export async function learnerDetail(userId: string): Promise<LearnerDetail | null> {
-  const [learners, plays, events, reviews, invites] = await Promise.all([
-    db().learner.findUnique({ where: { id: userId } }),
+  const [[found], plays, events, reviews, invites] = await Promise.all([
+    db().$queryRaw<(DisplayIdentity & { known: boolean; enrichedAt: Date | null; firstSeenAt: Date | null; lastSeenAt: Date | null })[]>`
+      SELECT (l.id IS NOT NULL) AS "known", ${displayIdentityColumns}, l.enriched_at AS "enrichedAt",
+             l.first_seen_at AS "firstSeenAt", l.last_seen_at AS "lastSeenAt"
+      FROM (SELECT ${userId}::text AS id) AS wanted ${Prisma.raw(identityJoins("wanted.id"))}`,
     db().$queryRaw<PlayRow[]>(learnerPlaysQuery(userId)),
     db().$queryRaw<EventRow[]>(learnerTimelineQuery(userId, TIMELINE_LIMIT + 1)),
     db().$queryRaw<LearnerReview[]>`
@@ -153,17 +153,19 @@ export async function learnerDetail(userId: string): Promise<LearnerDetail | nul
       ORDER BY r.occurred_at DESC NULLS LAST, r.id`,
     db().inviteClaim.findMany({ where: { userId }, orderBy: { claimedAt: "asc" } }),
   ]);
-  if (!learners && plays.length === 0 && events.length === 0) return null;
+  if (!found?.known && plays.length === 0 && events.length === 0) return null;
 
   return {
     userId,
-    firstName: learners?.firstName ?? null,
-    lastName: learners?.lastName ?? null,
-    email: learners?.email ?? null,
-    enrichmentSource: learners?.enrichmentSource ?? null,
-    enrichedAt: learners?.enrichedAt ?? null,
-    firstSeenAt: learners?.firstSeenAt ?? null,
-    lastSeenAt: learners?.lastSeenAt ?? null,
+    firstName: found?.firstName ?? null,
+    lastName: found?.lastName ?? null,
+    email: found?.email ?? null,
+    nameSource: found?.nameSource ?? null,
+    emailSource: found?.emailSource ?? null,
+    identifiers: found?.identifiers ?? null,
+    enrichedAt: found?.enrichedAt ?? null,
+    firstSeenAt: found?.firstSeenAt ?? null,
+    lastSeenAt: found?.lastSeenAt ?? null,
     plays: plays.map((play) => ({ ...play, challenges: challengeStrip(play) })),
     timeline: events.slice(0, TIMELINE_LIMIT).map((row) => ({ ...row, flag: flagOf(row) })),
     timelineTruncated: events.length > TIMELINE_LIMIT,

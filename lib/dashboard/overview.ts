@@ -1,6 +1,7 @@
 import { db, Prisma } from "@/lib/db/client";
 import type { WebhookEvent } from "@/lib/generated/prisma/client";
 import { HOUSEKEEPING_EVENT_TYPES } from "@/lib/instruqt/events";
+import { DISPLAY_IDENTITY_SQL, identityJoins } from "@/lib/learners/display-identity";
 import { trackKeySql, trackSummaries, type TrackSummary } from "./tracks";
 
 /**
@@ -22,7 +23,7 @@ export interface DayCount {
 /** One line of recent activity: the event's own columns typed from `WebhookEvent`, plus labels. */
 export type RecentEvent = Pick<WebhookEvent, "type" | "occurredAt" | "receivedAt" | "participantId" | "userId" | "challengeId"> & {
   id: string;
-  /** The learner's name, else their email, when enrichment knows them. */
+  /** The learner's name, else their email, when enrichment or identity parameters know them. */
   learnerName: string | null;
   trackKey: string | null;
   trackLabel: string | null;
@@ -79,7 +80,7 @@ export function recentActivityQuery(limit = RECENT_ACTIVITY_LIMIT, { housekeepin
   return Prisma.sql`
     SELECT e.id::text AS "id", e.type AS "type", e.occurred_at AS "occurredAt", e.received_at AS "receivedAt",
            e.participant_id AS "participantId", e.user_id AS "userId",
-           coalesce(nullif(concat_ws(' ', l.first_name, l.last_name), ''), l.email) AS "learnerName",
+           ${Prisma.raw(DISPLAY_IDENTITY_SQL.label)} AS "learnerName",
            CASE WHEN e.track_id IS NULL THEN NULL ELSE ${trackKeySql(Prisma.sql`e.track_id`)} END AS "trackKey",
            coalesce(t.slug, e.payload ->> 'track_slug', e.track_id) AS "trackLabel",
            e.challenge_id AS "challengeId",
@@ -94,7 +95,7 @@ export function recentActivityQuery(limit = RECENT_ACTIVITY_LIMIT, { housekeepin
       ORDER BY occurred_at DESC, id DESC
       LIMIT ${limit}
     ) e
-    LEFT JOIN learner l ON l.id = e.user_id
+    ${Prisma.raw(identityJoins("e.user_id"))}
     LEFT JOIN track t ON t.id = e.track_id
     ORDER BY e.occurred_at DESC, e.id DESC`;
 }

@@ -1,5 +1,6 @@
 import { filterParams, parsePlayFilter, type FilterProblem, type PlayFilter, type QueryInput } from "@/lib/plays/filter";
 import { choiceWithDefault, pageParam, parseParams, queryString, type RawSearchParams } from "./query-params";
+import { PEOPLE_SORTS } from "./people";
 import { PLAY_SORTS, SORT_DIRECTIONS } from "./plays";
 
 /**
@@ -36,11 +37,44 @@ function parseListPage(raw: RawSearchParams, exclude: ("track" | "user")[]): Lis
 /** /learners: every filter, over every track. */
 export const parseLearnersParams = (raw: RawSearchParams) => parseListPage(raw, []);
 
+/**
+ * /learners shows people (one row per learner, their plays beneath) by default, and the per-play
+ * list with `view=plays`; each view has its own sorts, the filter is the same.
+ */
+export const LEARNERS_VIEWS = ["people", "plays"] as const;
+export type LearnersView = (typeof LEARNERS_VIEWS)[number];
+
+export interface PeoplePageParams extends Omit<ListPageParams, "sort"> {
+  sort: (typeof PEOPLE_SORTS)[number];
+}
+
+export type LearnersPageParams = ({ view: "plays" } & ListPageParams) | ({ view: "people" } & PeoplePageParams);
+
+export function parseLearnersPage(raw: RawSearchParams): LearnersPageParams {
+  const { values: { view }, ignored: badView } = parseParams({ view: choiceWithDefault(LEARNERS_VIEWS, "people") }, raw);
+  const viewProblems = badView.map((parameter) => ({ parameter, message: `${parameter}: not understood; showing people` }));
+  if (view === "plays") {
+    const params = parseLearnersParams(raw);
+    return { view, ...params, problems: [...params.problems, ...viewProblems] };
+  }
+  const { filter, problems } = parsePlayFilter(raw as QueryInput);
+  const { values, ignored } = parseParams({ ...listShape, sort: choiceWithDefault(PEOPLE_SORTS, "activity") }, raw);
+  return {
+    view,
+    filter,
+    ...values,
+    problems: [
+      ...problems,
+      ...[...ignored, ...badView].map((parameter) => ({ parameter, message: `${parameter}: not understood; showing the default` })),
+    ],
+  };
+}
+
 /** /tracks/[slug]: the track comes from the path. */
 export const parseTrackPageParams = (raw: RawSearchParams) => parseListPage(raw, ["track"]);
 
 /** The page's query for its own links (sort, pages): the filter, and sort/dir when not the default. */
-export function pageQuery(params: Pick<ListPageParams, "filter" | "sort" | "dir">): Record<string, string | undefined> {
+export function pageQuery(params: Pick<ListPageParams, "filter" | "dir"> & { sort: string }): Record<string, string | undefined> {
   return {
     ...filterParams(params.filter),
     sort: params.sort === "activity" ? undefined : params.sort,

@@ -1,6 +1,7 @@
 import { db, Prisma } from "@/lib/db/client";
 import { playConditions, type PlaySelection } from "@/lib/plays/filter";
 import { inactiveCutoff, playFiguresSql, type PlayFigures } from "@/lib/plays/rows";
+import { DISPLAY_IDENTITY_SQL, displayIdentityColumns, identityJoins, type DisplayIdentity } from "@/lib/learners/display-identity";
 import { trackKeySql } from "./tracks";
 
 /**
@@ -26,12 +27,9 @@ export interface PlayListParams {
   pageSize?: number;
 }
 
-export interface PlayRow extends PlayFigures {
+export interface PlayRow extends PlayFigures, DisplayIdentity {
   participantId: string;
   userId: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  email: string | null;
   trackId: string | null;
   trackKey: string | null;
   trackSlug: string | null;
@@ -65,7 +63,7 @@ const SORTS: Record<PlaySort, SortSpec> = {
   started: { expression: Prisma.sql`p.started_at` },
   progress: { expression: Prisma.sql`p.progress_percent`, nullsLast: true },
   learner: {
-    expression: Prisma.sql`lower(coalesce(nullif(concat_ws(' ', l.first_name, l.last_name), ''), l.email, p.user_id))`,
+    expression: Prisma.sql`lower(coalesce(${Prisma.raw(DISPLAY_IDENTITY_SQL.label)}, p.user_id))`,
     needsLearner: true,
     nullsLast: true,
   },
@@ -89,7 +87,7 @@ export function playPageQuery(
   now: Date = new Date(),
 ) {
   const spec = SORTS[sort];
-  const joins = Prisma.sql`${spec.needsLearner ? Prisma.sql`LEFT JOIN learner l ON l.id = p.user_id` : Prisma.empty}
+  const joins = Prisma.sql`${spec.needsLearner ? Prisma.raw(identityJoins("p.user_id")) : Prisma.empty}
     ${spec.needsTrack ? Prisma.sql`LEFT JOIN track t ON t.id = p.track_id` : Prisma.empty}`;
   // The page is cut from `participant` alone and joined for display afterwards, so a deep page
   // costs an index walk, not a learner lookup per skipped row.
@@ -101,13 +99,12 @@ export function playPageQuery(
       ORDER BY ${orderBy(spec, direction, spec.expression, Prisma.sql`p.id`)}
       LIMIT ${limit} OFFSET ${offset}
     )
-    SELECT p.id AS "participantId", p.user_id AS "userId", l.first_name AS "firstName", l.last_name AS "lastName",
-           l.email, p.track_id AS "trackId", ${trackKeySql(Prisma.sql`p.track_id`)} AS "trackKey",
+    SELECT p.id AS "participantId", p.user_id AS "userId", ${displayIdentityColumns}, p.track_id AS "trackId", ${trackKeySql(Prisma.sql`p.track_id`)} AS "trackKey",
            coalesce(t.slug, p.track_slug) AS "trackSlug", p.invite_id AS "inviteId", p.mode,
            ${playFiguresSql(inactiveCutoff(now))}
     FROM page
     JOIN participant p ON p.id = page.id
-    LEFT JOIN learner l ON l.id = p.user_id
+    ${Prisma.raw(identityJoins("p.user_id"))}
     LEFT JOIN track t ON t.id = p.track_id
     ORDER BY ${orderBy(spec, direction, Prisma.sql`page.sort_key`, Prisma.sql`p.id`)}`;
 }

@@ -1,3 +1,4 @@
+import { DISPLAY_IDENTITY_SQL } from "@/lib/learners/display-identity";
 import { TOTAL_CHALLENGES_SQL } from "@/lib/plays/rows";
 import { csvRecord, stableJson, type Cell } from "./csv";
 
@@ -6,7 +7,7 @@ import { csvRecord, stableJson, type Cell } from "./csv";
  * written are declared together, so the header and the data cannot drift apart. Queries select
  * the columns in this order with rows as arrays (see query.ts).
  *
- * In the SQL, `p` is the play (participant), `l` the learner, `t` the track and `cp` the
+ * In the SQL, `p` is the play (participant), `l` the learner, `li` its identity, `t` the track and `cp` the
  * challenge progress row.
  */
 
@@ -29,9 +30,10 @@ const TRACK_SLUG = "COALESCE(t.slug, p.track_slug)";
 export const PROGRESS_COLUMNS: readonly Column[] = [
   text("participant_id", "p.id"),
   text("user_id", "p.user_id"),
-  text("first_name", "l.first_name"),
-  text("last_name", "l.last_name"),
-  text("email", "l.email"),
+  // Who the learner is, by the one precedence (enrichment, else identity parameters).
+  text("first_name", DISPLAY_IDENTITY_SQL.firstName),
+  text("last_name", DISPLAY_IDENTITY_SQL.lastName),
+  text("email", DISPLAY_IDENTITY_SQL.email),
   text("track_id", "p.track_id"),
   text("track_slug", TRACK_SLUG),
   text("invite_id", "p.invite_id"),

@@ -1,4 +1,5 @@
 import { Prisma } from "@/lib/db/client";
+import { identityJoins } from "@/lib/learners/display-identity";
 import { playConditions, type PlaySelection } from "@/lib/plays/filter";
 import { CHALLENGE_COLUMNS, PLAY_SOURCE_SQL, PROGRESS_COLUMNS, selectExpression } from "./columns";
 
@@ -71,7 +72,7 @@ const CHALLENGE_SELECT = Prisma.raw([...CHALLENGE_COLUMNS.map(selectExpression),
 export function progressBatchQuery(selection: PlaySelection, cursor: ExportCursor | null, limit: number): SqlQuery {
   return toQuery(Prisma.sql`SELECT ${PROGRESS_SELECT}
 FROM participant p
-LEFT JOIN learner l ON l.id = p.user_id
+${Prisma.raw(identityJoins("p.user_id"))}
 LEFT JOIN track t ON t.id = p.track_id
 WHERE ${playConditions(selection)} AND ${afterCursor(cursor)}
 ORDER BY ${orderOf(cursor)}

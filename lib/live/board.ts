@@ -1,5 +1,6 @@
 import { db, Prisma } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { DISPLAY_IDENTITY_SQL, identityJoins } from "@/lib/learners/display-identity";
 import { inactiveCutoff } from "@/lib/plays/rows";
 import { compareNeedsHelp, evaluatePlay, type FlagThresholds, type PlayFacts } from "./flags";
 import type { LivePlay } from "./play";
@@ -114,12 +115,13 @@ export async function readBoardFacts(
              ) AS one_based
       FROM (SELECT track_id, max(total_challenges) AS total FROM current WHERE track_id IS NOT NULL GROUP BY track_id) tr
     )
-    SELECT c.id AS participant_id, c.user_id, c.invite_id, l.first_name, l.last_name, l.email,
+    SELECT c.id AS participant_id, c.user_id, c.invite_id, ${Prisma.raw(DISPLAY_IDENTITY_SQL.firstName)} AS first_name,
+           ${Prisma.raw(DISPLAY_IDENTITY_SQL.lastName)} AS last_name, ${Prisma.raw(DISPLAY_IDENTITY_SQL.email)} AS email,
            c.track_id, c.track_slug, c.challenge_index, c.challenge_id, n.one_based,
            c.challenge_started_at, c.failed_attempts, m.median_seconds, c.last_activity_at,
            ev.last_received_at, ev.sandbox_failed_at, ev.sandbox_created_at
     FROM current c
-    LEFT JOIN learner l ON l.id = c.user_id
+    ${Prisma.raw(identityJoins("c.user_id"))}
     LEFT JOIN medians m ON m.track_id = c.track_id AND m.challenge_index = c.challenge_index
     LEFT JOIN numbering n ON n.track_id = c.track_id
     LEFT JOIN LATERAL (

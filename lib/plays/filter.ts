@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db, Prisma } from "@/lib/db/client";
 import { PlayStatus } from "@/lib/generated/prisma/enums";
 import { isIsoInstant, windowEnd, windowStart } from "@/lib/dashboard/time-window";
+import { LEARNER_SEARCH_TEXT_SQL } from "@/lib/learners/display-identity";
 
 /**
  * The one owner of "plays matching a filter": the query parameters every page list, the funnel
@@ -13,7 +14,8 @@ import { isIsoInstant, windowEnd, windowStart } from "@/lib/dashboard/time-windo
  * matches when its activity [first, last] overlaps the window; a date-only `to` covers that whole
  * UTC day, a date-time `to` is inclusive; a date-time without a zone is UTC), `mode`, `param` +
  * `value` (a custom parameter equals a value; `param` alone: the parameter is present), `q` (a
- * search over the learner's user id, name and email).
+ * search over the learner's user id, name and email, enriched or from identity parameters, and
+ * their other identifying parameters).
  *
  * SQL conditions are written against the alias `p` for `participant`.
  */
@@ -190,8 +192,9 @@ export function activityWindowOf(filter: Pick<PlayFilter, "from" | "to">): Activ
 // then dense, and scanning plays in the requested order finds a page of them quickly.
 const MAX_SEARCH_IDS = 2_000;
 
-/** The text a search compares against: a learner's id, email and names, case-insensitively. */
-const learnerSearchText = Prisma.sql`lower(concat_ws(' ', l.id, l.email, l.first_name, l.last_name))`;
+/** The text a search compares against: a learner's id, email, names and identity values. */
+const learnerSearchText = Prisma.raw(LEARNER_SEARCH_TEXT_SQL);
+const searchableLearners = Prisma.raw("learner l LEFT JOIN learner_identity li ON li.user_id = l.id");
 
 /**
  * Resolves a search to the learners it matches. Learners are searched first (one pass over
@@ -202,7 +205,7 @@ const learnerSearchText = Prisma.sql`lower(concat_ws(' ', l.id, l.email, l.first
 export async function matchLearners(search: string): Promise<LearnerMatch> {
   const needle = search.toLowerCase();
   const rows = await db().$queryRaw<{ id: string }[]>`
-    SELECT l.id FROM learner l
+    SELECT l.id FROM ${searchableLearners}
     WHERE strpos(${learnerSearchText}, ${needle}) > 0
     LIMIT ${MAX_SEARCH_IDS + 1}`;
   if (rows.length > MAX_SEARCH_IDS) return { kind: "text", text: needle };
@@ -279,7 +282,7 @@ export function playConditions(selection: PlaySelection): Prisma.Sql {
   if (learners?.kind === "ids") conditions.push(Prisma.sql`p.user_id = ANY(${learners.ids}::text[])`);
   if (learners?.kind === "text") {
     conditions.push(
-      Prisma.sql`p.user_id IN (SELECT l.id FROM learner l WHERE strpos(${learnerSearchText}, ${learners.text}) > 0)`,
+      Prisma.sql`p.user_id IN (SELECT l.id FROM ${searchableLearners} WHERE strpos(${learnerSearchText}, ${learners.text}) > 0)`,
     );
   }
   return conditions.length === 0 ? Prisma.sql`TRUE` : Prisma.join(conditions, " AND ");

@@ -3,6 +3,7 @@ import { db } from "@/lib/db/client";
 import { enqueueForLearners } from "@/lib/enrichment/queue";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { classifyEvent, type InstruqtEvent, type PlayEvent } from "@/lib/instruqt/events";
+import { refreshLearnerIdentities } from "@/lib/learners/identity";
 import { DirectoryChanges } from "./directory";
 import { projectPlay, type PlayProgress, type StoredPlayEvent } from "./projection";
 
@@ -64,6 +65,7 @@ export async function projectPlays(tx: Tx, participantIds: readonly string[]): P
   await writePlays(tx, plays);
   // Webhook data wins over a backfilled report of the same play (lib/backfill).
   await supersedeReportedPlays(tx, plays);
+  await refreshLearnerIdentities(tx, plays.map((play) => play.userId));
   return plays;
 }
 

@@ -9,7 +9,7 @@ import { E2E_ADMIN, expect, test } from "./fixtures";
 /**
  * An instructor's day with Cairn in a real browser: a small workshop arrives as signed webhook
  * deliveries; the overview counts it, the track page shows where it got stuck, the learners page
- * finds a learner, their page tells their story, the delivery log shows every delivery, the
+ * lists people and finds a learner (also by an identity parameter), their page tells their story, the delivery log shows every delivery, the
  * overview refreshes itself, and the instructor signs out. Screenshots of each page are kept.
  *
  *   de2e_u1 completes the 3 challenges (one failed check on the 2nd)
@@ -23,8 +23,9 @@ const TRACK = "de2e_track";
 const SLUG = "e2e-workshop";
 const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 
-function learnerPlay(n: number, start: Date) {
+function learnerPlay(n: number, start: Date, customParameters?: Record<string, string>) {
   return new PlayBuilder({
+    ...(customParameters ? { customParameters } : {}),
     participantId: `de2e_p${n}`,
     userId: `de2e_u${n}`,
     trackId: TRACK,
@@ -46,7 +47,8 @@ const u2 = learnerPlay(2, new Date(start.getTime() + 60_000))
   .trackStarted()
   .after(20).challengeStarted(0).after(80).attempt(0, true).challengeCompleted(0)
   .after(10).challengeStarted(1).after(60).attempt(1, false).after(60).attempt(1, false);
-const u3 = learnerPlay(3, new Date(start.getTime() + 120_000)).trackStarted();
+// u3 came from an LMS that passes the learner's email as a custom parameter.
+const u3 = learnerPlay(3, new Date(start.getTime() + 120_000), { de2e_email: "grace@e2e.example" }).trackStarted();
 
 /** Delivers events and waits for the projector: progress is written after the 201. */
 async function deliver(baseURL: string, events: BuiltEvent[]) {
@@ -136,24 +138,56 @@ test("the track page shows the funnel and where learners get stuck", async ({ pa
   await shot(page, "dashboard-track");
 });
 
-test("the learners page finds a learner by search", async ({ page }) => {
+test("the learners page lists people and finds a learner by search", async ({ page }) => {
   await signIn(page);
   await page.getByRole("link", { name: "Learners", exact: true }).click();
   await expect(page).toHaveURL(/\/learners$/);
   await page.getByLabel("Search").fill("de2e_u2");
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(/q=de2e_u2/);
-  const rows = page.locator("tbody tr");
-  await expect(rows).toHaveCount(1);
-  await expect(rows.first()).toContainText("In progress");
-  await expect(rows.first()).toContainText("1/3 · 33%");
+  // One person, their play beneath.
+  const people = page.locator("tbody[data-person]");
+  await expect(people).toHaveCount(1);
+  await expect(people.first().locator("[data-participant]")).toHaveCount(1);
+  await expect(people.first()).toContainText("In progress");
+  await expect(people.first()).toContainText("1/3 · 33%");
   await shot(page, "dashboard-learners");
 
-  // Sorting by a column header keeps the search.
+  // The per-play list is one click away and keeps the search; sorting by a column keeps it too.
+  await page.getByRole("navigation", { name: "Show" }).getByRole("link", { name: "Plays" }).click();
+  await expect(page).toHaveURL(/view=plays/);
+  await expect(page).toHaveURL(/q=de2e_u2/);
+  const rows = page.locator("tbody tr");
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("1/3 · 33%");
   await page.getByRole("columnheader", { name: "Progress" }).getByRole("link").click();
   await expect(page).toHaveURL(/sort=progress/);
   await expect(page).toHaveURL(/q=de2e_u2/);
+  await expect(page).toHaveURL(/view=plays/);
   await expect(rows).toHaveCount(1);
+});
+
+test("an admin names an identity parameter and the learner is known by it", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/settings/identity");
+  await page.getByLabel("Email parameters").fill("de2e_email");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("identity-result")).toContainText("Saved");
+
+  await page.goto("/learners");
+  await page.getByLabel("Search").fill("GRACE@e2e.example");
+  await page.getByRole("button", { name: "Apply" }).click();
+  const person = page.locator('tbody[data-person="de2e_u3"]');
+  await expect(page.locator("tbody[data-person]")).toHaveCount(1);
+  await expect(person.getByRole("link", { name: "grace@e2e.example" })).toBeVisible();
+  await expect(person).toContainText("email from param:de2e_email");
+  await shot(page, "dashboard-learners-identity");
+
+  // Cleared again, so the other pages' screenshots show learners as before.
+  await page.goto("/settings/identity");
+  await page.getByLabel("Email parameters").fill("");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("identity-result")).toContainText("Saved");
 });
 
 test("a learner's page tells their story: strip and timeline", async ({ page }) => {

@@ -10,6 +10,7 @@ const items = [
   { href: "/settings/audit", label: "Audit log" },
   { href: "/settings/enrichment", label: "Enrichment" },
   { href: "/settings/backfill", label: "Backfill" },
+  { href: "/settings/identity", label: "Identity" },
 ];
 
 export function SettingsNav() {

@@ -6,6 +6,7 @@ import { SourceBadge } from "@/components/source-badge";
 import { EmptyState } from "@/components/connect-instruqt";
 import { DownloadLinks } from "@/components/download-links";
 import { formatDateTime, formatDuration, learnerLabel } from "@/components/format";
+import { describeSources, IdentityDetails } from "@/components/learner-identity";
 import { isolate, LongText, OutsideText } from "@/components/outside-text";
 import { PageHeader, Section } from "@/components/page-header";
 import { ProgressBar } from "@/components/progress-bar";
@@ -62,10 +63,11 @@ export default async function LearnerPage({ params }: { params: Params }) {
               </>
             ) : null}
             <span className="mt-1 block text-xs text-slate-600">
-              {learner.enrichedAt
-                ? `Name and email from ${isolate(learner.enrichmentSource ?? "enrichment")}, ${formatDateTime(learner.enrichedAt)}.`
-                : "Not enriched: Instruqt's webhooks carry no name or email; enrichment adds them for learners who claimed an invite."}
+              {describeSources(learner)
+                ? `${isolate(capitalize(describeSources(learner)!))}${learner.enrichedAt ? ` (enriched ${formatDateTime(learner.enrichedAt)})` : ""}.`
+                : "Not identified: Instruqt's webhooks carry no name or email; enrichment adds them for learners who claimed an invite, and identity parameters (Settings → Identity) from custom parameters."}
             </span>
+            <IdentityDetails identity={{ ...learner, nameSource: null, emailSource: null }} className="mt-1" />
           </>
         }
         actions={
@@ -168,6 +170,8 @@ export default async function LearnerPage({ params }: { params: Params }) {
     </>
   );
 }
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function Fact({ label, value }: { label: string; value: string }) {
   return (
