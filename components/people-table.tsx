@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { PeoplePage, PersonPlay, PersonRow } from "@/lib/dashboard/people";
 import { trackPath } from "@/lib/dashboard/tracks";
 import { StatusBadge } from "./badges";
+import { SourceBadge } from "./source-badge";
 import { queryString } from "@/lib/dashboard/query-params";
 import { SortableTh, TableFrame, Td, type Query } from "./data-table";
 import { formatAgo, formatDateTime, learnerLabel } from "./format";
@@ -104,6 +105,7 @@ function PlayLine({ play, userId, now }: { play: PersonPlay; userId: string | nu
         )}
       </span>
       <StatusBadge status={play.status} inactive={play.inactive} />
+      <SourceBadge source={play.source} />
       <ProgressBar completed={play.challengesCompleted} total={play.totalChallenges} percent={play.progressPercent} />
       <time className="text-xs text-slate-600" dateTime={play.lastActivityAt?.toISOString()} title={formatDateTime(play.lastActivityAt, { seconds: true })}>
         {formatAgo(play.lastActivityAt, now)}
