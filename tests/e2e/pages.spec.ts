@@ -125,6 +125,7 @@ test.describe("every page, as an admin", () => {
     ["tracks", () => "/tracks"],
     ["track", () => `/tracks/${SLUG}`],
     ["learners", () => "/learners"],
+    ["learners-plays", () => "/learners?view=plays"],
     ["learner", () => `/learners/${USER}`],
     ["delivery-log", () => "/events"],
     ["event", async () => `/events/${await firstEvent()}`],
@@ -133,6 +134,8 @@ test.describe("every page, as an admin", () => {
     ["settings-tokens", () => "/settings/tokens"],
     ["settings-audit", () => "/settings/audit"],
     ["settings-enrichment", () => "/settings/enrichment"],
+    ["settings-identity", () => "/settings/identity"],
+    ["settings-backfill", () => "/settings/backfill"],
     ["not-found", () => "/no-such-page", 404],
     ["not-found-learner", () => "/learners/pg_nobody_here", 404],
   ];
