@@ -171,6 +171,10 @@ test("on a phone the navigation is one row with a menu, and tables become stacke
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Learners" }).click();
   await expect(page).toHaveURL(/\/learners$/);
   await expect(page.getByRole("navigation", { name: "Main" })).toBeHidden();
+  // People fit the phone as they are; the per-play table is one click away and stacks its rows.
+  await expect(page.locator(`tbody[data-person="${USER}"]`)).toBeVisible();
+  await page.getByRole("navigation", { name: "Show" }).getByRole("link", { name: "Plays" }).click();
+  await expect(page).toHaveURL(/\/learners\?view=plays$/);
   // A stacked row names each value: the column header is shown beside it.
   const cell = page.locator(`tr[data-participant="pg_p1_${tag}"] td[data-label="Status"]`);
   await expect(cell).toBeVisible();
