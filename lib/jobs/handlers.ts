@@ -1,3 +1,4 @@
+import { catalogueHandler } from "@/lib/catalogue/job";
 import type { JobHandler } from "./runner";
 
 /**
@@ -5,5 +6,5 @@ import type { JobHandler } from "./runner";
  * its handler here and nowhere else: instances with CAIRN_WORKER=on run them all.
  */
 export function jobHandlers(): JobHandler<any>[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- each handler types its own payload
-  return [];
+  return [catalogueHandler()];
 }
