@@ -29,6 +29,8 @@ export interface AuditDetails {
   "enrichment.jobs.rerun": EnrichmentAuditDetails;
   "enrichment.purge": EnrichmentAuditDetails;
   "enrichment.connection_test": EnrichmentAuditDetails;
+  "catalogue.titles.update": EnrichmentAuditDetails;
+  "catalogue.refresh": EnrichmentAuditDetails;
 }
 
 /** Enrichment records which settings changed and counts; never key material (checked below too). */
@@ -56,6 +58,8 @@ export const auditActionLabels: Record<AuditAction, string> = {
   "enrichment.jobs.rerun": "Enrichment re-run",
   "enrichment.purge": "Personal data purged",
   "enrichment.connection_test": "Enrichment connection tested",
+  "catalogue.titles.update": "Track titles set by hand",
+  "catalogue.refresh": "Track titles refreshed",
 };
 
 export const auditActions = Object.keys(auditActionLabels) as AuditAction[];

@@ -1,3 +1,4 @@
+import { trackTitleSql } from "@/lib/catalogue/titles";
 import { db, Prisma } from "@/lib/db/client";
 
 /**
@@ -22,6 +23,8 @@ export interface TrackSummary {
   id: string;
   key: string;
   slug: string | null;
+  /** The shown title (lib/catalogue/titles.ts), or null. */
+  title: string | null;
   totalChallenges: number | null;
   /** Plays of the track: every play is one start. */
   plays: number;
@@ -64,6 +67,7 @@ export function trackSummariesQuery(): Prisma.Sql {
     SELECT c.track_id AS "id",
            ${trackKeySql(Prisma.sql`c.track_id`)} AS "key",
            coalesce(t.slug, c.track_slug) AS "slug",
+           ${trackTitleSql(Prisma.sql`c.track_id`)} AS "title",
            coalesce(t.total_challenges, c.total_challenges) AS "totalChallenges",
            c.plays AS "plays", c.completions AS "completions", c.started AS "started",
            c.in_progress AS "inProgress", c.stopped AS "stopped",
