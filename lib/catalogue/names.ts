@@ -33,3 +33,8 @@ export function challengeName(challenge: { number: number | null; id: string | n
   if (challenge.title) return { primary: `${prefix}${challenge.title}`, secondary: challenge.id };
   return { primary: `${prefix}${challenge.id ?? ""}`.trim() || "—", secondary: null };
 }
+
+/** A name in one line of text: "title (label)" when there is a title, else the label as before. */
+export function titled(title: string | null | undefined, label: string): string {
+  return title ? `${title} (${label})` : label;
+}
