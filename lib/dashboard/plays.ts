@@ -1,4 +1,5 @@
 import { db, Prisma } from "@/lib/db/client";
+import { trackTitleSql } from "@/lib/catalogue/titles";
 import { playConditions, type PlaySelection } from "@/lib/plays/filter";
 import { inactiveCutoff, playFiguresSql, type PlayFigures } from "@/lib/plays/rows";
 import { trackKeySql } from "./tracks";
@@ -35,6 +36,8 @@ export interface PlayRow extends PlayFigures {
   trackId: string | null;
   trackKey: string | null;
   trackSlug: string | null;
+  /** The shown title (lib/catalogue/titles.ts), or null. */
+  trackTitle: string | null;
   inviteId: string | null;
   mode: string | null;
 }
@@ -103,7 +106,7 @@ export function playPageQuery(
     )
     SELECT p.id AS "participantId", p.user_id AS "userId", l.first_name AS "firstName", l.last_name AS "lastName",
            l.email, p.track_id AS "trackId", ${trackKeySql(Prisma.sql`p.track_id`)} AS "trackKey",
-           coalesce(t.slug, p.track_slug) AS "trackSlug", p.invite_id AS "inviteId", p.mode,
+           coalesce(t.slug, p.track_slug) AS "trackSlug", ${trackTitleSql(Prisma.sql`p.track_id`)} AS "trackTitle", p.invite_id AS "inviteId", p.mode,
            ${playFiguresSql(inactiveCutoff(now))}
     FROM page
     JOIN participant p ON p.id = page.id
