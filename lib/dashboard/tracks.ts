@@ -1,3 +1,4 @@
+import { titled } from "@/lib/catalogue/names";
 import { trackTitleSql } from "@/lib/catalogue/titles";
 import { db, Prisma } from "@/lib/db/client";
 
@@ -114,9 +115,9 @@ export async function findTrack(key: string): Promise<TrackRef | null> {
 
 /** Track choices for filter menus: key and label, by label. */
 export async function trackOptions(): Promise<{ key: string; id: string; label: string }[]> {
-  const rows = await db().$queryRaw<{ id: string; key: string; slug: string | null }[]>`
-    SELECT t.id, ${trackKeySql(Prisma.sql`t.id`)} AS key, t.slug
+  const rows = await db().$queryRaw<{ id: string; key: string; slug: string | null; title: string | null }[]>`
+    SELECT t.id, ${trackKeySql(Prisma.sql`t.id`)} AS key, t.slug, ${trackTitleSql(Prisma.sql`t.id`)} AS title
     FROM track t
     ORDER BY coalesce(t.slug, t.id)`;
-  return rows.map((row) => ({ key: row.key, id: row.id, label: row.slug ?? row.id }));
+  return rows.map((row) => ({ key: row.key, id: row.id, label: titled(row.title, row.slug ?? row.id) }));
 }
