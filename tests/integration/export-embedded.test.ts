@@ -68,7 +68,7 @@ describe("exports on the embedded database", () => {
     const response = await session(`${app!.baseUrl}/api/export/progress.csv?track=embedded-export`);
     expect(response.status).toBe(200);
     const lines = (await response.text()).split("\r\n");
-    expect(lines[0]).toMatch(/,custom_parameters,param_cohort,param_padding$/);
+    expect(lines[0]).toMatch(/,custom_parameters,track_title,param_cohort,param_padding$/);
     // Newest activity first: the webhook's play, then the bulk plays from the latest down.
     expect(lines[1]).toMatch(/^expe_p0,expe_u0,/);
     expect(lines.at(-2)).toBe(
