@@ -61,7 +61,9 @@ const job = async (trackId: string): Promise<JobRow | undefined> => (await sql<J
 /** A play of a new track, through the real ingest path and the projector. */
 async function seeTrack(trackId: string, challengeIds: string[]) {
   const play = new PlayBuilder({ trackId, trackSlug: `slug-${trackId}`, participantId: `p_${trackId}`, userId: `u_${trackId}`, challengeIds, start: new Date().toISOString() });
-  for (const event of play.trackStarted().after(5).challengeStarted(0).build()) {
+  play.trackStarted();
+  if (challengeIds.length > 0) play.after(5).challengeStarted(0);
+  for (const event of play.build()) {
     await lib.store.storeDelivery({ svixId: event.svixId, payload: event.payload });
   }
   await waitForProjection(database.url);
