@@ -236,7 +236,7 @@ describe("GET /api/export/progress.csv", () => {
     expect(params[0]).toBe("param_k000");
     expect(params.at(-1)).toBe("param_k249");
     expect(record).toContain(`"{""k000"":""v0"",`);
-    expect(record).toContain(`""k259"":""v259""}",v0,v1,v2,`);
+    expect(record).toContain(`""k259"":""v259""}",,v0,v1,v2,`);
     expect(record!.endsWith(",v248,v249")).toBe(true);
   });
 

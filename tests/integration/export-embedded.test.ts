@@ -73,7 +73,7 @@ describe("exports on the embedded database", () => {
     expect(lines[1]).toMatch(/^expe_p0,expe_u0,/);
     expect(lines.at(-2)).toBe(
       "expe_bulk_000001,expe_u1,,,,trk_expe,embedded-export,,platform,started,0,,,0,0,0,,,2024-05-01T00:00:01.000Z,0," +
-        `"{""cohort"":""c1"",""padding"":""${PADDING}""}",c1,${PADDING}`,
+        `"{""cohort"":""c1"",""padding"":""${PADDING}""}",,c1,${PADDING}`,
     );
     expect(lines).toHaveLength(1 + PLAYS + 1 + 1); // header, bulk plays, expe_p0, the empty string after the last CRLF
   });
