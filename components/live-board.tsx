@@ -171,7 +171,12 @@ export function LiveBoard({ initial, query }: { initial: LivePlay[]; query: stri
                     )}
                   </td>
                   <td className="max-w-[12rem] break-words px-3 py-2">
-                    {row.track_id ? <NameCell lines={trackName({ id: row.track_id, slug: row.track_slug, title: row.track_title })} /> : "—"}
+                    {row.track_id ? (
+                      // Without a title the board shows the slug alone, as it did before titles.
+                      <NameCell lines={row.track_title ? trackName({ id: row.track_id, slug: row.track_slug, title: row.track_title }) : { primary: row.track_slug ?? row.track_id, secondary: null }} />
+                    ) : (
+                      "—"
+                    )}
                   </td>
                   <td className="px-3 py-2">
                     {row.challenge_number === null ? (
