@@ -8,6 +8,7 @@ export interface ActivityGroup {
   /** The track every event of the group belongs to; null when they span several (or none). */
   trackKey: string | null;
   trackLabel: string | null;
+  trackTitle: string | null;
   events: RecentEvent[];
 }
 
@@ -26,6 +27,7 @@ export function groupConsecutive(events: RecentEvent[]): ActivityGroup[] {
       if (last.trackKey !== event.trackKey) {
         last.trackKey = null;
         last.trackLabel = null;
+        last.trackTitle = null;
       }
       continue;
     }
@@ -35,6 +37,7 @@ export function groupConsecutive(events: RecentEvent[]): ActivityGroup[] {
       learnerName: event.learnerName,
       trackKey: event.trackKey,
       trackLabel: event.trackLabel,
+      trackTitle: event.trackTitle,
       events: [event],
     });
   }

@@ -4,6 +4,8 @@ import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import { compareNeedsHelp, LIVE_FLAGS, type LiveFlag } from "@/lib/live/flags";
 import type { LivePlay } from "@/lib/live/play";
+import { challengeName, trackName } from "@/lib/catalogue/names";
+import { NameCell } from "./name-lines";
 import { formatDuration, learnerLabel } from "./format";
 
 const FLAG_LABELS: Record<LiveFlag, string> = {
@@ -169,16 +171,19 @@ export function LiveBoard({ initial, query }: { initial: LivePlay[]; query: stri
                     )}
                   </td>
                   <td className="max-w-[12rem] break-words px-3 py-2">
-                    <bdi>{row.track_title ?? row.track_slug ?? row.track_id ?? "—"}</bdi>
+                    {row.track_id ? (
+                      // Without a title the board shows the slug alone, as it did before titles.
+                      <NameCell lines={row.track_title ? trackName({ id: row.track_id, slug: row.track_slug, title: row.track_title }) : { primary: row.track_slug ?? row.track_id, secondary: null }} />
+                    ) : (
+                      "—"
+                    )}
                   </td>
                   <td className="px-3 py-2">
-                    {row.challenge_number === null ? "between challenges" : `#${row.challenge_number}`}
-                    {row.challenge_title ? (
-                      <>
-                        {" "}
-                        <bdi>{row.challenge_title}</bdi>
-                      </>
-                    ) : null}
+                    {row.challenge_number === null ? (
+                      "between challenges"
+                    ) : (
+                      <NameCell lines={challengeName({ number: row.challenge_number, id: row.challenge_title ? row.challenge_id : null, title: row.challenge_title })} />
+                    )}
                   </td>
                   <td className="whitespace-nowrap px-3 py-2">{formatDuration(row.seconds_on_challenge)}</td>
                   <td className="px-3 py-2" data-testid="failed-checks">{row.failed_attempts_on_challenge ?? "—"}</td>

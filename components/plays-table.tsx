@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { PlayPage } from "@/lib/dashboard/plays";
 import { trackPath } from "@/lib/dashboard/tracks";
+import { titled } from "@/lib/catalogue/names";
 import { StatusBadge } from "./badges";
 import { SourceBadge } from "./source-badge";
 import { Pagination, SortableTh, TableFrame, Td, Th, type Query } from "./data-table";
@@ -67,7 +68,7 @@ export function PlaysTable({
                   <Td label="Track">
                     {play.trackKey ? (
                       <Link href={trackPath(play.trackKey)} className="text-slate-800 underline decoration-slate-300 hover:decoration-slate-600">
-                        <OutsideText value={play.trackSlug ?? play.trackId ?? play.trackKey} maxWidth="max-w-[11rem]" />
+                        <OutsideText value={titled(play.trackTitle, play.trackSlug ?? play.trackId ?? play.trackKey)} maxWidth="max-w-[14rem]" />
                       </Link>
                     ) : (
                       "—"

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { RecentEvent } from "@/lib/dashboard/overview";
 import { trackPath } from "@/lib/dashboard/tracks";
+import { titled } from "@/lib/catalogue/names";
 import { groupConsecutive } from "./activity-groups";
 import { describeEventType, formatAgo, formatDateTime } from "./format";
 import { OutsideText } from "./outside-text";
@@ -25,7 +26,7 @@ export function RecentActivity({ events, now }: { events: RecentEvent[]; now: Da
                 <>
                   {" in "}
                   <Link href={trackPath(group.trackKey)} className="text-slate-800 underline decoration-slate-300 hover:decoration-slate-600">
-                    <OutsideText value={group.trackLabel ?? group.trackKey} maxWidth="max-w-[10rem]" />
+                    <OutsideText value={titled(group.trackTitle, group.trackLabel ?? group.trackKey)} maxWidth="max-w-[14rem]" />
                   </Link>
                 </>
               ) : null}
@@ -44,7 +45,7 @@ export function RecentActivity({ events, now }: { events: RecentEvent[]; now: Da
                     <>
                       {" in "}
                       <Link href={trackPath(event.trackKey)} className="text-slate-800 underline decoration-slate-300 hover:decoration-slate-600">
-                        <OutsideText value={event.trackLabel ?? event.trackKey} maxWidth="max-w-[10rem]" />
+                        <OutsideText value={titled(event.trackTitle, event.trackLabel ?? event.trackKey)} maxWidth="max-w-[14rem]" />
                       </Link>
                     </>
                   ) : null}

@@ -3,6 +3,7 @@ import type { TimelineEvent } from "@/lib/dashboard/learner-detail";
 import { FlagBadge } from "./badges";
 import { TableFrame, Td, Th } from "./data-table";
 import { describeEventType, formatDateTime } from "./format";
+import { NameCell } from "./name-lines";
 import { LongText, OutsideText } from "./outside-text";
 
 const flagText: Record<NonNullable<TimelineEvent["flag"]>, { tone: "danger" | "warning" | "info"; label: string }> = {
@@ -48,10 +49,11 @@ export function Timeline({ events }: { events: TimelineEvent[] }) {
                 <OutsideText value={event.type} mono maxWidth="max-w-[14rem]" block className="text-xs text-slate-500" />
               </Td>
               <Td label="Track" className="text-slate-700">
-                {event.trackLabel ? <OutsideText value={event.trackLabel} maxWidth="max-w-[12rem]" /> : "—"}
+                {event.trackLabel ? <NameCell lines={{ primary: event.trackTitle ?? event.trackLabel, secondary: event.trackTitle ? event.trackLabel : null }} maxWidth="max-w-[12rem]" /> : "—"}
               </Td>
               <Td label="Challenge" className="text-slate-700">
                 {event.challengeIndex !== null ? `#${event.challengeIndex + 1} ` : ""}
+                {event.challengeTitle ? <OutsideText value={event.challengeTitle} maxWidth="max-w-[10rem]" block /> : null}
                 {event.challengeId ? (
                   <OutsideText value={event.challengeId} mono maxWidth="max-w-[10rem]" className="text-xs text-slate-600" />
                 ) : event.challengeIndex === null ? (

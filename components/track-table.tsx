@@ -1,7 +1,8 @@
 import Link from "next/link";
 import { trackPath, type TrackSummary } from "@/lib/dashboard/tracks";
 import { TableFrame, Td, Th } from "./data-table";
-import { OutsideText } from "./outside-text";
+import { trackName } from "@/lib/catalogue/names";
+import { NameCell } from "./name-lines";
 import { formatAgo, formatDuration, formatNumber, formatRate } from "./format";
 
 /** Tracks with their starts, completions and how long completing took. */
@@ -26,9 +27,8 @@ export function TrackTable({ tracks, now, caption }: { tracks: TrackSummary[]; n
           <tr key={track.id} className="hover:bg-slate-50" data-track={track.id}>
             <Td label="Track">
               <Link href={trackPath(track.key)} className="font-medium text-indigo-800 hover:underline">
-                <OutsideText value={track.slug ?? track.id} maxWidth="max-w-[15rem]" />
+                <NameCell lines={trackName(track)} />
               </Link>
-              {track.slug ? <OutsideText value={track.id} mono maxWidth="max-w-[15rem]" block className="text-xs text-slate-500" /> : null}
             </Td>
             <Td numeric label="Starts">{formatNumber(track.plays)}</Td>
             <Td numeric label="Completions">{formatNumber(track.completions)}</Td>

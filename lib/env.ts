@@ -58,8 +58,11 @@ const schema = z.object({
   INSTRUQT_API_KEY: optionalString,
   CAIRN_IDENTITY_PARAMS: z.preprocess(emptyToUndefined, identityParametersFromEnvironment.optional()),
   INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),
-  // The Instruqt team (organisation) slug that playReports and catalogue queries are asked for.
-  INSTRUQT_TEAM_SLUG: optionalString,
+  // The Instruqt team (organisation) slug the catalogue and playReports queries name; Settings → Enrichment can override it.
+  INSTRUQT_TEAM_SLUG: z.preprocess(
+    emptyToUndefined,
+    z.string().trim().max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "must be a team slug: letters, digits, - and _").optional(),
+  ),
   CAIRN_ENRICHMENT_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(2)),
   // on: this instance projects events and runs the job runner (lib/jobs); projector: only projects
   // (no calls to Instruqt from here); off: neither — some other instance must project.

@@ -33,6 +33,8 @@ export interface AuditDetails {
   /** Each role's parameter keys, comma-separated, before and after. */
   "identity.parameters.update": IdentityAuditDetails;
   "identity.parameters.seeded": IdentityAuditDetails;
+  "catalogue.titles.update": EnrichmentAuditDetails;
+  "catalogue.refresh": EnrichmentAuditDetails;
 }
 
 /** Each role's parameter keys, comma-separated, before and after. */
@@ -66,6 +68,8 @@ export const auditActionLabels: Record<AuditAction, string> = {
   "backfill.started": "Backfill from play reports started",
   "identity.parameters.update": "Identity parameters changed",
   "identity.parameters.seeded": "Identity parameters seeded from the environment",
+  "catalogue.titles.update": "Track titles set by hand",
+  "catalogue.refresh": "Track titles refreshed",
 };
 
 export const auditActions = Object.keys(auditActionLabels) as AuditAction[];

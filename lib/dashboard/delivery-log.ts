@@ -1,4 +1,5 @@
 import { db, Prisma } from "@/lib/db/client";
+import { challengeTitleSql, trackTitleSql } from "@/lib/catalogue/titles";
 import type { ActivityWindow } from "./time-window";
 import type { RefusedDelivery, WebhookEvent } from "@/lib/generated/prisma/client";
 import { EventOutcome } from "@/lib/generated/prisma/enums";
@@ -54,6 +55,9 @@ export type DeliveryRow = Pick<
 > & {
   /** The bigint id as text (JSON and URLs). */
   id: string;
+  /** Shown titles of the event's track and challenge (lib/catalogue/titles.ts), or null. */
+  trackTitle: string | null;
+  challengeTitle: string | null;
   /** Pretty-printed JSON, cut at PAYLOAD_PREVIEW_CHARS. */
   payloadPreview: string;
   payloadTruncated: boolean;
@@ -82,6 +86,8 @@ const rowColumns = (previewChars: number) => Prisma.sql`
   e.occurred_at AS "occurredAt", e.timestamp_raw AS "timestampRaw", e.received_at AS "receivedAt",
   e.participant_id AS "participantId", e.user_id AS "userId", e.track_id AS "trackId",
   e.invite_id AS "inviteId", e.challenge_id AS "challengeId", e.error AS "error",
+  CASE WHEN e.track_id IS NULL THEN NULL ELSE ${trackTitleSql(Prisma.sql`e.track_id`)} END AS "trackTitle",
+  CASE WHEN e.challenge_id IS NULL THEN NULL ELSE ${challengeTitleSql(Prisma.sql`e.track_id`, Prisma.sql`e.challenge_id`)} END AS "challengeTitle",
   left(j.pretty, ${previewChars}::int) AS "payloadPreview",
   length(j.pretty) > ${previewChars}::int AS "payloadTruncated"`;
 

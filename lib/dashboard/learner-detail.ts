@@ -1,4 +1,5 @@
 import { db, Prisma } from "@/lib/db/client";
+import { challengeTitleSql, trackTitleSql } from "@/lib/catalogue/titles";
 import { challengePositions } from "./challenge-positions";
 import type { Review, WebhookEvent } from "@/lib/generated/prisma/client";
 import type { ChallengeStatus } from "@/lib/generated/prisma/enums";
@@ -30,6 +31,7 @@ export interface LearnerPlay extends PlayFigures {
   trackId: string | null;
   trackKey: string | null;
   trackLabel: string | null;
+  trackTitle: string | null;
   inviteId: string | null;
   mode: string | null;
   customParameters: Record<string, unknown> | null;
@@ -42,6 +44,9 @@ export type TimelineEvent = Pick<WebhookEvent, "svixId" | "type" | "occurredAt" 
   id: string;
   outcome: string;
   trackLabel: string | null;
+  /** Shown titles (lib/catalogue/titles.ts), or null. */
+  trackTitle: string | null;
+  challengeTitle: string | null;
   challengeIndex: number | null;
   /** For challenge attempts: whether the check passed. */
   completed: boolean | null;
@@ -51,7 +56,7 @@ export type TimelineEvent = Pick<WebhookEvent, "svixId" | "type" | "occurredAt" 
   flag: "sandbox_failure" | "failed_attempt" | "review" | "invalid" | null;
 };
 
-export type LearnerReview = Pick<Review, "id" | "score" | "content" | "occurredAt"> & { trackLabel: string | null };
+export type LearnerReview = Pick<Review, "id" | "score" | "content" | "occurredAt"> & { trackLabel: string | null; trackTitle: string | null };
 
 export interface LearnerDetail extends DisplayIdentity {
   userId: string;
@@ -77,7 +82,9 @@ export function learnerTimelineQuery(userId: string, limit = TIMELINE_LIMIT): Pr
     SELECT e.id::text AS "id", e.svix_id AS "svixId", e.type AS "type", e.outcome::text AS "outcome",
            e.occurred_at AS "occurredAt", e.received_at AS "receivedAt", e.participant_id AS "participantId",
            coalesce(t.slug, e.payload ->> 'track_slug', e.track_id) AS "trackLabel",
+           CASE WHEN e.track_id IS NULL THEN NULL ELSE ${trackTitleSql(Prisma.sql`e.track_id`)} END AS "trackTitle",
            e.challenge_id AS "challengeId",
+           CASE WHEN e.challenge_id IS NULL THEN NULL ELSE ${challengeTitleSql(Prisma.sql`e.track_id`, Prisma.sql`e.challenge_id`)} END AS "challengeTitle",
            CASE WHEN jsonb_typeof(e.payload -> 'challenge_index') = 'number'
                 THEN (e.payload ->> 'challenge_index')::numeric::int END AS "challengeIndex",
            CASE WHEN jsonb_typeof(e.payload -> 'completed') = 'boolean'
@@ -96,6 +103,7 @@ export function learnerPlaysQuery(userId: string, now: Date = new Date()): Prism
   return Prisma.sql`
     SELECT p.id AS "participantId", p.track_id AS "trackId", ${trackKeySql(Prisma.sql`p.track_id`)} AS "trackKey",
            coalesce(t.slug, p.track_slug, p.track_id) AS "trackLabel",
+           ${trackTitleSql(Prisma.sql`p.track_id`)} AS "trackTitle",
            p.invite_id AS "inviteId", p.mode AS "mode", ${playFiguresSql(inactiveCutoff(now))},
            p.custom_parameters AS "customParameters",
            coalesce((
@@ -146,7 +154,7 @@ export async function learnerDetail(userId: string): Promise<LearnerDetail | nul
     db().$queryRaw<PlayRow[]>(learnerPlaysQuery(userId)),
     db().$queryRaw<EventRow[]>(learnerTimelineQuery(userId, TIMELINE_LIMIT + 1)),
     db().$queryRaw<LearnerReview[]>`
-      SELECT r.id AS "id", coalesce(t.slug, r.track_id) AS "trackLabel", r.score AS "score", r.content AS "content",
+      SELECT r.id AS "id", coalesce(t.slug, r.track_id) AS "trackLabel", ${trackTitleSql(Prisma.sql`r.track_id`)} AS "trackTitle", r.score AS "score", r.content AS "content",
              r.occurred_at AS "occurredAt"
       FROM review r LEFT JOIN track t ON t.id = r.track_id
       WHERE r.user_id = ${userId}

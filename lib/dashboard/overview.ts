@@ -1,4 +1,5 @@
 import { db, Prisma } from "@/lib/db/client";
+import { trackTitleSql } from "@/lib/catalogue/titles";
 import type { WebhookEvent } from "@/lib/generated/prisma/client";
 import { HOUSEKEEPING_EVENT_TYPES } from "@/lib/instruqt/events";
 import { DISPLAY_IDENTITY_SQL, identityJoins } from "@/lib/learners/display-identity";
@@ -27,6 +28,8 @@ export type RecentEvent = Pick<WebhookEvent, "type" | "occurredAt" | "receivedAt
   learnerName: string | null;
   trackKey: string | null;
   trackLabel: string | null;
+  /** The track's shown title (lib/catalogue/titles.ts), or null. */
+  trackTitle: string | null;
   challengeIndex: number | null;
   /** For challenge attempts: whether the check passed. */
   completed: boolean | null;
@@ -83,6 +86,7 @@ export function recentActivityQuery(limit = RECENT_ACTIVITY_LIMIT, { housekeepin
            ${Prisma.raw(DISPLAY_IDENTITY_SQL.label)} AS "learnerName",
            CASE WHEN e.track_id IS NULL THEN NULL ELSE ${trackKeySql(Prisma.sql`e.track_id`)} END AS "trackKey",
            coalesce(t.slug, e.payload ->> 'track_slug', e.track_id) AS "trackLabel",
+           CASE WHEN e.track_id IS NULL THEN NULL ELSE ${trackTitleSql(Prisma.sql`e.track_id`)} END AS "trackTitle",
            e.challenge_id AS "challengeId",
            CASE WHEN jsonb_typeof(e.payload -> 'challenge_index') = 'number'
                 THEN (e.payload ->> 'challenge_index')::numeric::int END AS "challengeIndex",

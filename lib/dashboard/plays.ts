@@ -1,4 +1,5 @@
 import { db, Prisma } from "@/lib/db/client";
+import { trackTitleSql } from "@/lib/catalogue/titles";
 import { playConditions, type PlaySelection } from "@/lib/plays/filter";
 import { inactiveCutoff, playFiguresSql, type PlayFigures } from "@/lib/plays/rows";
 import { DISPLAY_IDENTITY_SQL, displayIdentityColumns, identityJoins, type DisplayIdentity } from "@/lib/learners/display-identity";
@@ -33,6 +34,8 @@ export interface PlayRow extends PlayFigures, DisplayIdentity {
   trackId: string | null;
   trackKey: string | null;
   trackSlug: string | null;
+  /** The shown title (lib/catalogue/titles.ts), or null. */
+  trackTitle: string | null;
   inviteId: string | null;
   mode: string | null;
 }
@@ -100,7 +103,7 @@ export function playPageQuery(
       LIMIT ${limit} OFFSET ${offset}
     )
     SELECT p.id AS "participantId", p.user_id AS "userId", ${displayIdentityColumns}, p.track_id AS "trackId", ${trackKeySql(Prisma.sql`p.track_id`)} AS "trackKey",
-           coalesce(t.slug, p.track_slug) AS "trackSlug", p.invite_id AS "inviteId", p.mode,
+           coalesce(t.slug, p.track_slug) AS "trackSlug", ${trackTitleSql(Prisma.sql`p.track_id`)} AS "trackTitle", p.invite_id AS "inviteId", p.mode,
            ${playFiguresSql(inactiveCutoff(now))}
     FROM page
     JOIN participant p ON p.id = page.id

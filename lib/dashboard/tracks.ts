@@ -1,3 +1,5 @@
+import { titled } from "@/lib/catalogue/names";
+import { trackTitleSql } from "@/lib/catalogue/titles";
 import { db, Prisma } from "@/lib/db/client";
 
 /**
@@ -22,6 +24,8 @@ export interface TrackSummary {
   id: string;
   key: string;
   slug: string | null;
+  /** The shown title (lib/catalogue/titles.ts), or null. */
+  title: string | null;
   totalChallenges: number | null;
   /** Plays of the track: every play is one start. */
   plays: number;
@@ -64,6 +68,7 @@ export function trackSummariesQuery(): Prisma.Sql {
     SELECT c.track_id AS "id",
            ${trackKeySql(Prisma.sql`c.track_id`)} AS "key",
            coalesce(t.slug, c.track_slug) AS "slug",
+           ${trackTitleSql(Prisma.sql`c.track_id`)} AS "title",
            coalesce(t.total_challenges, c.total_challenges) AS "totalChallenges",
            c.plays AS "plays", c.completions AS "completions", c.started AS "started",
            c.in_progress AS "inProgress", c.stopped AS "stopped",
@@ -110,9 +115,9 @@ export async function findTrack(key: string): Promise<TrackRef | null> {
 
 /** Track choices for filter menus: key and label, by label. */
 export async function trackOptions(): Promise<{ key: string; id: string; label: string }[]> {
-  const rows = await db().$queryRaw<{ id: string; key: string; slug: string | null }[]>`
-    SELECT t.id, ${trackKeySql(Prisma.sql`t.id`)} AS key, t.slug
+  const rows = await db().$queryRaw<{ id: string; key: string; slug: string | null; title: string | null }[]>`
+    SELECT t.id, ${trackKeySql(Prisma.sql`t.id`)} AS key, t.slug, ${trackTitleSql(Prisma.sql`t.id`)} AS title
     FROM track t
     ORDER BY coalesce(t.slug, t.id)`;
-  return rows.map((row) => ({ key: row.key, id: row.id, label: row.slug ?? row.id }));
+  return rows.map((row) => ({ key: row.key, id: row.id, label: titled(row.title, row.slug ?? row.id) }));
 }

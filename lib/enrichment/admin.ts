@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
 import { testConnection, type ConnectionTestResult } from "@/lib/instruqt/graphql";
+import { activeTeamSlug, savedTeamSlug, teamSlugInput, writeTeamSlug } from "@/lib/instruqt/team-slug";
 import {
   deleteAllJobs,
   lockPersonalDataExclusive,
@@ -59,6 +60,8 @@ export const settingsInput = z.object({
   graphqlUrl,
   /** Absent: keep the saved key; null: remove it; a string: replace it. */
   apiKey: apiKey.nullable().optional(),
+  /** The Instruqt team slug (catalogue): absent keeps it; null or "" removes it (INSTRUQT_TEAM_SLUG applies). */
+  teamSlug: z.union([z.literal(""), teamSlugInput]).nullable().optional(),
 });
 export type SettingsInput = z.input<typeof settingsInput>;
 
@@ -77,22 +80,27 @@ export interface EnrichmentStatus {
   settings: EnrichmentSettings;
   queue: QueueStatus;
   learners: { total: number; enriched: number };
+  /** The team slug saved here, and the one in use (the saved one, else INSTRUQT_TEAM_SLUG). */
+  teamSlug: { saved: string | null; active: string | null };
   /** Whether this server process runs a worker (CAIRN_WORKER); others may. */
   worker: { configured: boolean; running: boolean; concurrency: number };
 }
 
 export async function enrichmentStatus(): Promise<EnrichmentStatus> {
   const e = env();
-  const [settings, queue, learners] = await Promise.all([
+  const [settings, queue, learners, savedSlug, activeSlug] = await Promise.all([
     loadEnrichmentSettings(),
     queueStatus(e.CAIRN_ENRICHMENT_LEASE_SECONDS * 1000),
     db().$queryRaw<{ total: number; enriched: number }[]>`
       SELECT count(*)::int AS total, count(*) FILTER (WHERE enriched_at IS NOT NULL)::int AS enriched FROM learner`,
+    savedTeamSlug(),
+    activeTeamSlug(),
   ]);
   return {
     settings,
     queue,
     learners: learners[0] ?? { total: 0, enriched: 0 },
+    teamSlug: { saved: savedSlug, active: activeSlug },
     worker: { configured: e.CAIRN_WORKER === "on", running: jobRunnerRunning(), concurrency: e.CAIRN_ENRICHMENT_CONCURRENCY },
   };
 }
@@ -114,6 +122,9 @@ export async function updateEnrichmentSettings(actor: Actor, raw: unknown): Prom
     if (input.enabled && !keyAfter) throw new EnrichmentSettingsError("Enrichment needs an API key: add one to turn it on.");
     if (input.apiKey !== undefined) await writeApiKey(tx, input.apiKey);
     if (input.graphqlUrl !== before.graphqlUrl) await writeGraphqlUrl(tx, input.graphqlUrl);
+    const slugBefore = await savedTeamSlug(tx);
+    const slugAfter = input.teamSlug === undefined ? slugBefore : input.teamSlug || null;
+    if (slugAfter !== slugBefore) await writeTeamSlug(tx, slugAfter);
     await writeEnabled(tx, input.enabled);
     // Whatever made Instruqt refuse the key, an admin has looked at it now.
     await clearPause(tx);
@@ -122,9 +133,11 @@ export async function updateEnrichmentSettings(actor: Actor, raw: unknown): Prom
       graphqlUrl: input.graphqlUrl === before.graphqlUrl ? { unchanged: true } : { from: before.graphqlUrl, to: input.graphqlUrl },
       apiKey: input.apiKey === undefined ? "unchanged" : input.apiKey === null ? "removed" : before.apiKey ? "replaced" : "added",
       pauseCleared: before.paused !== null,
+      teamSlug: slugAfter === slugBefore ? { unchanged: true } : { from: slugBefore, to: slugAfter },
     });
     return loadEnrichmentSettings(tx);
   });
+  // The catalogue runs on the same key and the team slug: it may be able to start now.
   wakeJobRunner();
   return result;
 }

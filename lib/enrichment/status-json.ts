@@ -5,6 +5,7 @@ export function statusBody(status: EnrichmentStatus) {
   return {
     settings: status.settings,
     learners: status.learners,
+    teamSlug: status.teamSlug,
     worker: status.worker,
     queue: {
       ...status.queue,

@@ -1,3 +1,4 @@
+import { challengeTitleText, trackTitleText } from "@/lib/catalogue/titles";
 import { DISPLAY_IDENTITY_SQL } from "@/lib/learners/display-identity";
 import { TOTAL_CHALLENGES_SQL } from "@/lib/plays/rows";
 import { csvRecord, stableJson, type Cell } from "./csv";
@@ -51,6 +52,8 @@ export const PROGRESS_COLUMNS: readonly Column[] = [
   timestamp("last_activity_at", "p.last_activity_at"),
   integer("time_spent_seconds", "p.time_spent_seconds"),
   { name: "custom_parameters", sql: "p.custom_parameters", kind: "json" },
+  // Issue 14: after the 21 columns above, in their order; the param_<key> columns follow.
+  text("track_title", trackTitleText("p.track_id")),
 ];
 
 /** Where custom_parameters sits in a progress row; the param_<key> columns are read from it. */
@@ -71,6 +74,8 @@ export const CHALLENGE_COLUMNS: readonly Column[] = [
   integer("failed_attempts", "cp.failed_attempts"),
   { name: "skipped", sql: "cp.skipped", kind: "boolean" },
   integer("seconds_in_challenge", "cp.seconds_in_challenge"),
+  text("track_title", trackTitleText("p.track_id")),
+  text("challenge_title", challengeTitleText("p.track_id", "cp.challenge_id")),
 ];
 
 /** Where challenge_index sits: a LEFT JOIN gives a play without challenges one row with it null. */

@@ -1,4 +1,5 @@
 import { db, Prisma } from "@/lib/db/client";
+import { challengeTitleSql, trackTitleSql } from "@/lib/catalogue/titles";
 import { env } from "@/lib/env";
 import { DISPLAY_IDENTITY_SQL, identityJoins } from "@/lib/learners/display-identity";
 import { inactiveCutoff } from "@/lib/plays/rows";
@@ -38,8 +39,10 @@ interface Row {
   email: string | null;
   track_id: string | null;
   track_slug: string | null;
+  track_title: string | null;
   challenge_index: number | null;
   challenge_id: string | null;
+  challenge_title: string | null;
   one_based: boolean | null;
   challenge_started_at: Date | null;
   failed_attempts: number | null;
@@ -117,7 +120,8 @@ export async function readBoardFacts(
     )
     SELECT c.id AS participant_id, c.user_id, c.invite_id, ${Prisma.raw(DISPLAY_IDENTITY_SQL.firstName)} AS first_name,
            ${Prisma.raw(DISPLAY_IDENTITY_SQL.lastName)} AS last_name, ${Prisma.raw(DISPLAY_IDENTITY_SQL.email)} AS email,
-           c.track_id, c.track_slug, c.challenge_index, c.challenge_id, n.one_based,
+           c.track_id, c.track_slug, ${trackTitleSql(Prisma.sql`c.track_id`)} AS track_title,
+           c.challenge_index, c.challenge_id, ${challengeTitleSql(Prisma.sql`c.track_id`, Prisma.sql`c.challenge_id`)} AS challenge_title, n.one_based,
            c.challenge_started_at, c.failed_attempts, m.median_seconds, c.last_activity_at,
            ev.last_received_at, ev.sandbox_failed_at, ev.sandbox_created_at
     FROM current c
@@ -152,11 +156,10 @@ export function entryOf(row: Row, now: Date, thresholds: FlagThresholds): LiveEn
     email: row.email,
     track_id: row.track_id,
     track_slug: row.track_slug,
-    // Tracks have no titles in Cairn yet (issue 14 adds them).
-    track_title: null,
+    track_title: row.track_title,
     challenge_number: row.challenge_index === null ? null : row.one_based ? row.challenge_index : row.challenge_index + 1,
     challenge_id: row.challenge_id,
-    challenge_title: null,
+    challenge_title: row.challenge_title,
     ...reevaluate(facts, now, thresholds),
   };
   return { play, inviteId: row.invite_id, facts };

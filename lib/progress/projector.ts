@@ -3,6 +3,7 @@ import { db } from "@/lib/db/client";
 import { enqueueForLearners } from "@/lib/enrichment/queue";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { classifyEvent, type InstruqtEvent, type PlayEvent } from "@/lib/instruqt/events";
+import { enqueueCatalogueForTracks } from "@/lib/catalogue/store";
 import { refreshLearnerIdentities } from "@/lib/learners/identity";
 import { DirectoryChanges } from "./directory";
 import { projectPlay, type PlayProgress, type StoredPlayEvent } from "./projection";
@@ -184,6 +185,8 @@ export async function projectEvents(tx: Tx, events: readonly LoggedEvent[]): Pro
   }
   const written = await projectPlays(tx, [...plays]);
   await directory.write(tx);
+  // A track seen for the first time gets its catalogue job (titles); known ones already have one.
+  await enqueueCatalogueForTracks(tx, [...directory.tracks.keys()]);
   const enrichmentQueued = await enqueueEnrichment(tx, enrichment);
   await notifyPlays(tx, written.map((play) => play.participantId));
   return { events: events.length, participantIds: written.map((play) => play.participantId), enrichmentQueued };

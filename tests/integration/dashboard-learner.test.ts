@@ -169,7 +169,7 @@ describe("learnerDetail", () => {
   it("has the learner's reviews and invite claims", async () => {
     const learner = (await learnerDetail(USER))!;
     expect(learner.reviews).toEqual([
-      { id: "dld_rev", trackLabel: "dash-learner-x", score: 4, content: "Great lab", occurredAt: new Date(T0 + 7_200_000) },
+      { id: "dld_rev", trackLabel: "dash-learner-x", trackTitle: null, score: 4, content: "Great lab", occurredAt: new Date(T0 + 7_200_000) },
     ]);
     expect(learner.invites).toEqual([{ inviteId: "dld_inv", teamSlug: "acme", claimedAt: new Date(T0) }]);
     expect(learner.firstSeenAt).toEqual(new Date(T0));

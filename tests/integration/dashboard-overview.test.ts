@@ -104,6 +104,7 @@ describe("overview", () => {
       id: TRACK,
       key: SLUG,
       slug: SLUG,
+      title: null,
       totalChallenges: 2,
       plays: 2,
       completions: 1,

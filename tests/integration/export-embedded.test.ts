@@ -68,12 +68,12 @@ describe("exports on the embedded database", () => {
     const response = await session(`${app!.baseUrl}/api/export/progress.csv?track=embedded-export`);
     expect(response.status).toBe(200);
     const lines = (await response.text()).split("\r\n");
-    expect(lines[0]).toMatch(/,custom_parameters,param_cohort,param_padding$/);
+    expect(lines[0]).toMatch(/,custom_parameters,track_title,param_cohort,param_padding$/);
     // Newest activity first: the webhook's play, then the bulk plays from the latest down.
     expect(lines[1]).toMatch(/^expe_p0,expe_u0,/);
     expect(lines.at(-2)).toBe(
       "expe_bulk_000001,expe_u1,,,,trk_expe,embedded-export,,platform,started,0,,,0,0,0,,,2024-05-01T00:00:01.000Z,0," +
-        `"{""cohort"":""c1"",""padding"":""${PADDING}""}",c1,${PADDING}`,
+        `"{""cohort"":""c1"",""padding"":""${PADDING}""}",,c1,${PADDING}`,
     );
     expect(lines).toHaveLength(1 + PLAYS + 1 + 1); // header, bulk plays, expe_p0, the empty string after the last CRLF
   });

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { buildSchema, graphql, GraphQLError } from "graphql";
+import { buildSchema, graphql, GraphQLError, type GraphQLSchema } from "graphql";
 
 /**
  * A real GraphQL server standing in for Instruqt's API, on 127.0.0.1: node:http plus graphql-js,
@@ -115,9 +115,76 @@ export const FAKE_PLAY_REPORTS_SCHEMA = /* GraphQL */ `
   }
 `;
 
-const schema = buildSchema(FAKE_INSTRUQT_SCHEMA + FAKE_PLAY_REPORTS_SCHEMA);
-/** The same API after a rename Cairn does not know of (PlayReport.completionPercent → completion). */
-const renamedSchema = buildSchema(FAKE_INSTRUQT_SCHEMA + FAKE_PLAY_REPORTS_SCHEMA.replace("completionPercent: Float", "completion: Float"));
+// ---------------------------------------------------------------------------------------------
+// Track catalogue (issue 14): `track(trackID)` and `challenges(trackID, teamSlug)`, shaped as
+// isovalent/instruqt-go reads them. `catalogueShape = "paged"` serves a schema where `challenges`
+// is a page object instead of a list — a real schema mismatch that graphql-js refuses with
+// "Cannot query field …", as Instruqt would if its schema moved.
+// ---------------------------------------------------------------------------------------------
+
+const CATALOGUE_TYPES = /* GraphQL */ `
+  type Track {
+    id: String!
+    slug: String
+    title: String
+    teaser: String
+    level: String
+  }
+  type Challenge {
+    id: String!
+    slug: String
+    title: String
+    teaser: String
+    index: Int
+  }
+`;
+
+const CATALOGUE_LISTED = /* GraphQL */ `
+  extend type Query {
+    track(trackID: String!): Track
+    challenges(trackID: String!, teamSlug: String!): [Challenge]
+  }
+`;
+
+const CATALOGUE_PAGED = /* GraphQL */ `
+  type ChallengePage {
+    items: [Challenge]
+    totalItems: Int
+  }
+  extend type Query {
+    track(trackID: String!): Track
+    challenges(trackID: String!, teamSlug: String!, skip: Int, take: Int): ChallengePage
+  }
+`;
+
+export interface FakeTrack {
+  slug?: string | null;
+  title?: string | null;
+  teaser?: string | null;
+  level?: string | null;
+  challenges: { id: string; slug?: string | null; title?: string | null; index?: number | null }[];
+}
+
+const CATALOGUE_SHAPES = { listed: CATALOGUE_LISTED, paged: CATALOGUE_PAGED };
+const PLAY_REPORTS_SHAPES = {
+  normal: FAKE_PLAY_REPORTS_SCHEMA,
+  /** The same API after a rename Cairn does not know of (PlayReport.completionPercent → completion). */
+  renamed: FAKE_PLAY_REPORTS_SCHEMA.replace("completionPercent: Float", "completion: Float"),
+};
+const builtSchemas = new Map<string, GraphQLSchema>();
+
+/** The whole fake API in the shapes a test asked for (built once per combination). */
+function schemaFor(catalogue: keyof typeof CATALOGUE_SHAPES, playReports: keyof typeof PLAY_REPORTS_SHAPES): GraphQLSchema {
+  const key = `${catalogue}/${playReports}`;
+  let built = builtSchemas.get(key);
+  if (!built) {
+    built = buildSchema(FAKE_INSTRUQT_SCHEMA + CATALOGUE_TYPES + CATALOGUE_SHAPES[catalogue] + PLAY_REPORTS_SHAPES[playReports]);
+    builtSchemas.set(key, built);
+  }
+  return built;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 export interface FakeClaim {
   /** The claimant's user id; null leaves `user` null (as if Instruqt did not say). */
@@ -148,6 +215,8 @@ export type Behaviour =
 export interface RecordedRequest {
   at: number;
   inviteId: string | null;
+  /** The catalogue query's trackId variable. */
+  trackId: string | null;
   authorization: string | null;
   query: string;
   /** When the answer went out, or null when the client left first. */
@@ -176,6 +245,9 @@ export class FakeInstruqt {
   /** Requests whose client went away before the answer (e.g. a killed worker). */
   abandoned = 0;
   private readonly invites = new Map<string, FakeClaim[]>();
+  /** Catalogue: tracks by id, and which schema is served (`challenges` accepts only `teamSlug`). */
+  readonly tracks = new Map<string, FakeTrack>();
+  catalogueShape: keyof typeof CATALOGUE_SHAPES = "listed";
   private readonly script: Scripted[] = [];
   private readonly held = new Set<() => void>();
   private readonly waiters = new Set<() => void>();
@@ -208,7 +280,7 @@ export class FakeInstruqt {
   }
 
   // --- playReports (backfill) -----------------------------------------------------------------
-  /** The team whose reports playReports answers; another teamSlug is a GraphQL error. */
+  /** The team whose reports playReports and challenges answer; another teamSlug is a GraphQL error. */
   teamSlug = "cairn-test-team";
   /** "renamed": the schema no longer has PlayReport.completionPercent (a schema mismatch). */
   playReportsShape: "normal" | "renamed" = "normal";
@@ -273,9 +345,14 @@ export class FakeInstruqt {
     return this;
   }
 
-  /** Scripts the next answer(s): for one invite, or (inviteId omitted) for any request. */
-  next(behaviour: Behaviour, { inviteId = null, times = 1 }: { inviteId?: string | null; times?: number } = {}): this {
-    this.script.push({ behaviour, inviteId, remaining: times });
+  setTrack(trackId: string, track: FakeTrack): this {
+    this.tracks.set(trackId, track);
+    return this;
+  }
+
+  /** Scripts the next answer(s): for one invite or track, or (both omitted) for any request. */
+  next(behaviour: Behaviour, { inviteId = null, trackId = null, times = 1 }: { inviteId?: string | null; trackId?: string | null; times?: number } = {}): this {
+    this.script.push({ behaviour, inviteId: inviteId ?? trackId, remaining: times });
     return this;
   }
 
@@ -346,10 +423,11 @@ export class FakeInstruqt {
     }
     const query = typeof body.query === "string" ? body.query : "";
     const inviteId = typeof body.variables?.inviteId === "string" ? body.variables.inviteId : null;
+    const trackId = typeof body.variables?.trackId === "string" ? body.variables.trackId : null;
     const authorization = request.headers.authorization ?? null;
 
-    const behaviour = authorization === `Bearer ${this.apiKey}` ? this.take(inviteId) : null;
-    const record: RecordedRequest = { at: Date.now(), inviteId, authorization, query, answeredAt: null, behaviour: behaviour?.kind ?? "status" };
+    const behaviour = authorization === `Bearer ${this.apiKey}` ? this.take(inviteId ?? trackId) : null;
+    const record: RecordedRequest = { at: Date.now(), inviteId, trackId, authorization, query, answeredAt: null, behaviour: behaviour?.kind ?? "status" };
     this.requests.push(record);
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -421,17 +499,37 @@ export class FakeInstruqt {
     }
     if (response.destroyed) return;
     const result = await graphql({
-      schema: this.playReportsShape === "renamed" ? renamedSchema : schema,
+      schema: schemaFor(this.catalogueShape, this.playReportsShape),
       source: query,
       variableValues: body.variables ?? {},
       rootValue: {
         trackInvite: ({ inviteID }: { inviteID: string }) => this.resolveInvite(inviteID),
         playReports: ({ input }: { input: PlayReportsInput }) => this.resolvePlayReports(input),
+        track: ({ trackID }: { trackID: string }) => this.resolveTrack(trackID),
+        challenges: (args: { trackID: string; teamSlug: string; skip?: number; take?: number }) => this.resolveChallenges(args),
       },
     });
     // GraphQL over HTTP: a document that does not parse or validate is a 400.
     const status = result.data === undefined && result.errors ? 400 : 200;
     send(status, JSON.stringify(result));
+  }
+
+  private resolveTrack(trackId: string) {
+    const track = this.tracks.get(trackId);
+    if (!track) return null;
+    return { id: trackId, slug: track.slug ?? null, title: track.title ?? null, teaser: track.teaser ?? null, level: track.level ?? null };
+  }
+
+  private resolveChallenges({ trackID, teamSlug, skip = 0, take = 50 }: { trackID: string; teamSlug: string; skip?: number; take?: number }) {
+    if (teamSlug !== this.teamSlug) throw new GraphQLError(`team ${teamSlug} not found`, { extensions: { code: "NOT_FOUND" } });
+    const track = this.tracks.get(trackID);
+    const all = (track?.challenges ?? []).map((c) => ({ id: c.id, slug: c.slug ?? null, title: c.title ?? null, teaser: null, index: c.index ?? null }));
+    if (this.catalogueShape === "paged") return { items: all.slice(skip, skip + take), totalItems: all.length };
+    return track ? all : null;
+  }
+
+  requestsForTrack(trackId: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.trackId === trackId);
   }
 
   private resolveInvite(inviteId: string) {

@@ -45,6 +45,7 @@ const event = (id: number, userId: string | null, type: string, trackKey: string
   userId,
   learnerName: null,
   trackKey,
+  trackTitle: null,
   trackLabel: trackKey,
   challengeId: null,
   challengeIndex: null,

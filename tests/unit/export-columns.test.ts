@@ -15,19 +15,20 @@ import {
 } from "@/lib/export/columns";
 
 describe("headers", () => {
-  it("progress: the fixed columns in order, then param_<key> per key", () => {
+  it("progress: the 21 columns in their order, then track_title, then param_<key> per key", () => {
     expect(progressHeader([])).toBe(
       "participant_id,user_id,first_name,last_name,email,track_id,track_slug,invite_id,mode,status," +
         "challenges_completed,total_challenges,progress_percent,attempts,failed_attempts,skipped_challenges," +
-        "started_at,completed_at,last_activity_at,time_spent_seconds,custom_parameters\r\n",
+        "started_at,completed_at,last_activity_at,time_spent_seconds,custom_parameters,track_title\r\n",
     );
-    expect(progressHeader(["cohort", "a,b", "=x"])).toMatch(/,custom_parameters,param_cohort,"param_a,b",param_=x\r\n$/);
+    expect(PROGRESS_COLUMNS.findIndex((c) => c.name === "track_title")).toBe(21);
+    expect(progressHeader(["cohort", "a,b", "=x"])).toMatch(/,custom_parameters,track_title,param_cohort,"param_a,b",param_=x\r\n$/);
   });
 
   it("challenges", () => {
     expect(challengeHeader()).toBe(
       "participant_id,user_id,track_id,track_slug,challenge_id,challenge_index,status,started_at,completed_at," +
-        "last_activity_at,attempts,failed_attempts,skipped,seconds_in_challenge\r\n",
+        "last_activity_at,attempts,failed_attempts,skipped,seconds_in_challenge,track_title,challenge_title\r\n",
     );
   });
 });
@@ -74,6 +75,7 @@ const progressRow = (overrides: Partial<Record<string, unknown>> = {}) => {
     last_activity_at: "2024-03-01T09:02:00.25",
     time_spent_seconds: 120,
     custom_parameters: { lms_user: "42", cohort: "spring" },
+    track_title: "Getting Started",
     ...overrides,
   };
   expect(Object.keys(values)).toEqual(PROGRESS_COLUMNS.map((c) => c.name));
@@ -84,12 +86,12 @@ describe("progressRecord", () => {
   it("writes each column by its kind and the param columns from the custom parameters", () => {
     expect(progressRecord(progressRow(), ["cohort", "lms_user", "utm_source"])).toBe(
       "p1,u1,Ada,Lovelace,ada@example.com,trk1,getting-started,,platform,in_progress,1,3,33,2,1,0," +
-        '2024-03-01T09:00:00.000Z,,2024-03-01T09:02:00.250Z,120,"{""cohort"":""spring"",""lms_user"":""42""}",spring,42,\r\n',
+        '2024-03-01T09:00:00.000Z,,2024-03-01T09:02:00.250Z,120,"{""cohort"":""spring"",""lms_user"":""42""}",Getting Started,spring,42,\r\n',
     );
   });
 
   it("a play without custom parameters has empty JSON and param cells", () => {
-    expect(progressRecord(progressRow({ custom_parameters: null }), ["cohort"])).toMatch(/,120,,\r\n$/);
+    expect(progressRecord(progressRow({ custom_parameters: null, track_title: null }), ["cohort"])).toMatch(/,120,,,\r\n$/);
   });
 
   it("neutralizes and quotes text cells, including param values, never the JSON column", () => {
@@ -107,7 +109,7 @@ describe("progressRecord", () => {
   });
 
   it("ignores inherited properties as parameter values", () => {
-    expect(progressRecord(progressRow({ custom_parameters: {} }), ["constructor", "toString"])).toMatch(/,\{\},,\r\n$/);
+    expect(progressRecord(progressRow({ custom_parameters: {} }), ["constructor", "toString"])).toMatch(/,\{\},Getting Started,,\r\n$/);
   });
 });
 
@@ -138,6 +140,8 @@ describe("challengeRecord", () => {
       failed_attempts: 1,
       skipped: false,
       seconds_in_challenge: 110,
+      track_title: "Getting Started",
+      challenge_title: "=Install",
       ...overrides,
     };
     expect(Object.keys(values)).toEqual(CHALLENGE_COLUMNS.map((c) => c.name));
@@ -146,10 +150,10 @@ describe("challengeRecord", () => {
 
   it("writes a challenge", () => {
     expect(challengeRecord(row())).toBe(
-      "p1,u1,trk1,getting-started,ch1,0,completed,2024-03-01T09:00:10.000Z,2024-03-01T09:02:00.000Z,2024-03-01T09:02:01.000Z,2,1,false,110\r\n",
+      "p1,u1,trk1,getting-started,ch1,0,completed,2024-03-01T09:00:10.000Z,2024-03-01T09:02:00.000Z,2024-03-01T09:02:01.000Z,2,1,false,110,Getting Started,'=Install\r\n",
     );
     expect(challengeRecord(row({ challenge_id: null, status: "skipped", started_at: null, completed_at: null, last_activity_at: null, attempts: 0, failed_attempts: 0, skipped: true, seconds_in_challenge: null }))).toBe(
-      "p1,u1,trk1,getting-started,,0,skipped,,,,0,0,true,\r\n",
+      "p1,u1,trk1,getting-started,,0,skipped,,,,0,0,true,,Getting Started,'=Install\r\n",
     );
   });
 

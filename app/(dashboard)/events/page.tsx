@@ -181,6 +181,14 @@ export default async function DeliveryLogPage({ searchParams }: { searchParams: 
                     <Td label="Type">
                       <OutsideText value={row.type} mono maxWidth="max-w-[14rem]" className="text-xs text-slate-900" />
                       <OutsideText value={row.svixId} mono maxWidth="max-w-[14rem]" block className="text-[11px] text-slate-500" />
+                      {row.trackTitle ? (
+                        <OutsideText
+                          value={row.challengeTitle ? `${row.trackTitle} · ${row.challengeTitle}` : row.trackTitle}
+                          maxWidth="max-w-[14rem]"
+                          block
+                          className="text-xs text-slate-700"
+                        />
+                      ) : null}
                     </Td>
                     <Td label="Outcome">
                       <OutcomeBadge outcome={row.outcome} />

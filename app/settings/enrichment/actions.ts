@@ -46,6 +46,8 @@ export async function saveSettingsAction(_previous: ActionResult, form: FormData
       enabled: form.get("enabled") === "on",
       graphqlUrl: field(form, "graphqlUrl"),
       ...(apiKey ? { apiKey } : {}),
+      // The field shows the saved slug: sent empty, it removes it.
+      ...(form.has("teamSlug") ? { teamSlug: field(form, "teamSlug") } : {}),
     });
   } catch (error) {
     return failure(error);

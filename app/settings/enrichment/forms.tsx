@@ -48,10 +48,12 @@ export interface ConnectionFormProps {
   enabled: boolean;
   graphqlUrl: string;
   apiKey: { hint: string; setAt: string } | null;
+  /** Saved here, and the one in use (saved, else INSTRUQT_TEAM_SLUG). */
+  teamSlug: { saved: string | null; active: string | null };
 }
 
 /** API key, GraphQL URL, on/off — and "Test connection" on what is typed (or what is saved). */
-export function ConnectionForm({ enabled, graphqlUrl, apiKey }: ConnectionFormProps) {
+export function ConnectionForm({ enabled, graphqlUrl, apiKey, teamSlug }: ConnectionFormProps) {
   const [saved, save] = useActionState(saveSettingsAction, null);
   const [tested, test] = useActionState(testConnectionAction, null);
   const [removed, remove] = useActionState(removeApiKeyAction, null);
@@ -88,6 +90,26 @@ export function ConnectionForm({ enabled, graphqlUrl, apiKey }: ConnectionFormPr
             GraphQL URL
           </label>
           <input id="graphqlUrl" name="graphqlUrl" type="url" required defaultValue={graphqlUrl} className={`${input} font-mono`} />
+        </div>
+        <div>
+          <label htmlFor="teamSlug" className="block text-sm font-medium text-slate-800">
+            Team slug
+          </label>
+          <p id="teamSlug-help" className="text-sm text-slate-600">
+            Your Instruqt team (organisation) slug: with the API key, Cairn fetches track and challenge titles.
+            {teamSlug.saved === null && teamSlug.active ? ` In use from INSTRUQT_TEAM_SLUG: ${teamSlug.active}.` : null}
+          </p>
+          <input
+            id="teamSlug"
+            name="teamSlug"
+            autoComplete="off"
+            spellCheck={false}
+            maxLength={100}
+            defaultValue={teamSlug.saved ?? ""}
+            placeholder={teamSlug.active ?? "e.g. my-team"}
+            aria-describedby="teamSlug-help"
+            className={`${input} font-mono`}
+          />
         </div>
         <label className="flex items-center gap-2 text-sm text-slate-800">
           <input type="checkbox" name="enabled" defaultChecked={enabled} className="size-4 rounded border-slate-300" />

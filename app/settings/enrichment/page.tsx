@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { OutsideText } from "@/components/outside-text";
 import { requireUser } from "@/lib/auth/guard";
 import { enrichmentStatus, PURGE_CONFIRMATION } from "@/lib/enrichment/admin";
+import { CatalogueSection } from "./catalogue-section";
 import { ConnectionForm, PurgeForm, QueueActions } from "./forms";
 import { formatDate } from "./format";
 
@@ -41,7 +42,7 @@ function Stat({ label, value, testId }: { label: string; value: number; testId: 
  */
 export default async function EnrichmentSettingsPage() {
   await requireUser({ role: "admin", callbackUrl: "/settings/enrichment" });
-  const { settings, queue, learners, worker } = await enrichmentStatus();
+  const { settings, queue, learners, worker, teamSlug } = await enrichmentStatus();
   const running = settings.enabled && settings.apiKey !== null && settings.paused === null;
 
   return (
@@ -74,9 +75,11 @@ export default async function EnrichmentSettingsPage() {
           Connection
         </h2>
         <div className="mt-4">
-          <ConnectionForm enabled={settings.enabled} graphqlUrl={settings.graphqlUrl} apiKey={settings.apiKey} />
+          <ConnectionForm enabled={settings.enabled} graphqlUrl={settings.graphqlUrl} apiKey={settings.apiKey} teamSlug={teamSlug} />
         </div>
       </section>
+
+      <CatalogueSection configured={settings.apiKey !== null && teamSlug.active !== null} paused={settings.paused !== null} />
 
       <section className={card} aria-labelledby="queue-heading">
         <div className="flex items-baseline justify-between gap-4">

@@ -17,6 +17,17 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
   return { title: `Event ${(await params).id}` };
 }
 
+/** A title over the id it names, or the id alone as before titles existed. */
+const titledFact = (title: string | null, id: React.ReactNode) =>
+  title ? (
+    <>
+      <LongText value={title} limit={200} />
+      <span className="block text-xs text-slate-600">{id}</span>
+    </>
+  ) : (
+    id
+  );
+
 /** One stored event with its whole payload (the log shows at most the first 20 000 characters). */
 export default async function EventPage({ params }: { params: Params }) {
   await requireUser();
@@ -45,7 +56,8 @@ export default async function EventPage({ params }: { params: Params }) {
     // A play is shown as a card on its learner's page.
     ["Participant (play)", linked(learnerHref && event.participantId ? `${learnerHref}#play-${encodeURIComponent(event.participantId)}` : null, event.participantId)],
     ["User", linked(learnerHref, event.userId)],
-    ["Track", linked(event.trackId && projected ? trackPath(event.trackId) : null, event.trackId)],
+    ["Track", titledFact(event.trackTitle, linked(event.trackId && projected ? trackPath(event.trackId) : null, event.trackId))],
+    ...(event.challengeId ? [["Challenge", titledFact(event.challengeTitle, plain(event.challengeId))] as [string, React.ReactNode]] : []),
     ["Invite", linked(event.inviteId && projected ? `/learners?invite=${encodeURIComponent(event.inviteId)}` : null, event.inviteId)],
   ];
 

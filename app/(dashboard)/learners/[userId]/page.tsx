@@ -8,6 +8,7 @@ import { DownloadLinks } from "@/components/download-links";
 import { formatDateTime, formatDuration, learnerLabel } from "@/components/format";
 import { describeSources, IdentityDetails } from "@/components/learner-identity";
 import { isolate, LongText, OutsideText } from "@/components/outside-text";
+import { titled } from "@/lib/catalogue/names";
 import { PageHeader, Section } from "@/components/page-header";
 import { ProgressBar } from "@/components/progress-bar";
 import { ProgressStrip, ProgressStripLegend } from "@/components/progress-strip";
@@ -119,7 +120,7 @@ export default async function LearnerPage({ params }: { params: Params }) {
                   {review.trackLabel ? (
                     <span className="font-normal text-slate-700">
                       {" · "}
-                      <OutsideText value={review.trackLabel} maxWidth="max-w-[20rem]" />
+                      <OutsideText value={titled(review.trackTitle, review.trackLabel)} maxWidth="max-w-[20rem]" />
                     </span>
                   ) : null}
                   <span className="font-normal text-slate-600"> · {formatDateTime(review.occurredAt)}</span>
@@ -195,10 +196,10 @@ function PlayCard({ play }: { play: LearnerPlay }) {
           <h3 className="font-semibold text-slate-900">
             {play.trackKey ? (
               <Link href={trackPath(play.trackKey)} className="text-indigo-800 hover:underline">
-                <LongText value={play.trackLabel ?? play.trackKey} limit={200} />
+                <LongText value={titled(play.trackTitle, play.trackLabel ?? play.trackKey)} limit={200} />
               </Link>
             ) : play.trackLabel ? (
-              <LongText value={play.trackLabel} limit={200} />
+              <LongText value={titled(play.trackTitle, play.trackLabel)} limit={200} />
             ) : (
               "Unknown track"
             )}

@@ -24,6 +24,9 @@ import { PLAY_STATUS_LABELS } from "@/lib/plays/labels";
 import type { RawSearchParams } from "@/lib/dashboard/query-params";
 import { trackFilterOptions, trackFunnel, type AttemptsBucket, type ChallengeStep } from "@/lib/dashboard/track-funnel";
 import { findTrack, trackPath } from "@/lib/dashboard/tracks";
+import { trackName } from "@/lib/catalogue/names";
+import { shownChallengeTitles, trackCatalogue, type ChallengeCatalogueEntry } from "@/lib/catalogue/read";
+import { TitlesForm, type ChallengeTitleRow } from "./titles-form";
 
 export const dynamic = "force-dynamic";
 
@@ -41,21 +44,48 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
   return { title: `Track ${isolate(keyFrom((await params).slug).slice(0, 80))}` };
 }
 
-const challengeName = (step: ChallengeStep) => (
-  <>
-    {step.position}
-    {step.challengeId ? (
-      <>
-        {" · "}
-        <OutsideText value={step.challengeId} maxWidth="max-w-[14rem]" />
-      </>
-    ) : null}
-  </>
-);
+const challengeName = (step: ChallengeStep, titles: Map<string, string>) => {
+  const title = step.challengeId ? (titles.get(step.challengeId) ?? null) : null;
+  return (
+    <>
+      {step.position}
+      {title ? (
+        <>
+          {" · "}
+          <OutsideText value={title} maxWidth="max-w-[14rem]" />
+        </>
+      ) : null}
+      {step.challengeId ? (
+        <>
+          {" · "}
+          <OutsideText value={step.challengeId} mono={Boolean(title)} maxWidth="max-w-[14rem]" className={title ? "text-xs text-slate-600" : ""} />
+        </>
+      ) : null}
+    </>
+  );
+};
+/** Every challenge the catalogue lists or plays reached, in track order, for the titles form. */
+function titleRows(catalogue: ChallengeCatalogueEntry[], steps: ChallengeStep[]): ChallengeTitleRow[] {
+  const rows = new Map<string, ChallengeTitleRow>();
+  for (const step of steps) {
+    if (step.challengeId) rows.set(step.challengeId, { challengeId: step.challengeId, position: step.position, catalogueTitle: null, displayTitle: null });
+  }
+  for (const challenge of catalogue) {
+    const known = rows.get(challenge.challengeId);
+    rows.set(challenge.challengeId, {
+      challengeId: challenge.challengeId,
+      position: known?.position ?? (challenge.index === null ? null : challenge.index + 1),
+      catalogueTitle: challenge.title,
+      displayTitle: challenge.displayTitle,
+    });
+  }
+  return [...rows.values()].sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity) || (a.challengeId < b.challengeId ? -1 : 1));
+}
+
 const bucketLabel = (bucket: AttemptsBucket) => `${bucket.failedBefore}${bucket.orMore ? "+" : ""}`;
 
 export default async function TrackPage({ params, searchParams }: { params: Params; searchParams: Promise<RawSearchParams> }) {
-  await requireUser();
+  const user = await requireUser();
   const key = keyFrom((await params).slug);
   if (key.length === 0 || key.length > 300) notFound();
   const track = await findTrack(key);
@@ -70,6 +100,9 @@ export default async function TrackPage({ params, searchParams }: { params: Para
     listPlays({ filters: selection, sort: pageParams.sort, direction: pageParams.dir, page: pageParams.page, now }),
     trackFilterOptions(track.id),
   ]);
+  const catalogue = await trackCatalogue(track.id);
+  const titles = shownChallengeTitles(catalogue);
+  const name = trackName({ id: track.id, slug: track.slug, title: catalogue.shownTitle });
 
   const pathname = trackPath(track.key);
   const query = pageQuery(pageParams);
@@ -89,9 +122,15 @@ export default async function TrackPage({ params, searchParams }: { params: Para
             ← Tracks
           </Link>
         }
-        title={<LongText value={track.slug ?? track.id} limit={200} />}
+        title={<LongText value={name.primary} limit={200} />}
         description={
           <>
+            {catalogue.shownTitle && track.slug ? (
+              <>
+                <LongText value={track.slug} limit={200} mono />
+                {" · "}
+              </>
+            ) : null}
             <LongText value={track.id} limit={200} mono />
             {track.totalChallenges !== null ? ` · ${track.totalChallenges} challenges` : ""}
           </>
@@ -170,7 +209,7 @@ export default async function TrackPage({ params, searchParams }: { params: Para
                 <ChartTable
                   caption="Challenge funnel"
                   headers={["Challenge", "Reached", "Completed", "Working", "Gave up"]}
-                  rows={funnel.challenges.map((step) => [challengeName(step), step.reached, step.completed, step.working, step.gaveUp])}
+                  rows={funnel.challenges.map((step) => [challengeName(step, titles), step.reached, step.completed, step.working, step.gaveUp])}
                 />
               }
             />
@@ -226,6 +265,9 @@ export default async function TrackPage({ params, searchParams }: { params: Para
                     <tr key={step.index} data-challenge-index={step.index}>
                       <Td label="Challenge">
                         <span className="font-medium text-slate-900">#{step.position}</span>{" "}
+                        {step.challengeId && titles.get(step.challengeId) ? (
+                          <OutsideText value={titles.get(step.challengeId)!} maxWidth="max-w-[14rem]" className="font-medium text-slate-900" block />
+                        ) : null}
                         {step.challengeId ? (
                           <OutsideText value={step.challengeId} mono maxWidth="max-w-[14rem]" className="text-xs text-slate-600" />
                         ) : null}
@@ -259,6 +301,12 @@ export default async function TrackPage({ params, searchParams }: { params: Para
                   <li key={step.index} className="flex flex-wrap items-baseline justify-between gap-2 px-3 py-2 text-sm">
                     <span className="min-w-0">
                       <span className="font-medium text-slate-900">Challenge {step.position}</span>
+                      {step.challengeId && titles.get(step.challengeId) ? (
+                        <>
+                          {" · "}
+                          <OutsideText value={titles.get(step.challengeId)!} maxWidth="max-w-[16rem]" className="font-medium text-slate-900" />
+                        </>
+                      ) : null}
                       {step.challengeId ? (
                         <>
                           {" · "}
@@ -279,6 +327,16 @@ export default async function TrackPage({ params, searchParams }: { params: Para
           </Section>
         </>
       )}
+
+      {user.role === "admin" ? (
+        <Section id="titles" title="Titles" description="Titles shown for this track and its challenges. Instruqt's come from the catalogue (Settings → Enrichment); a title set here wins and no refresh overwrites it. Leave a field empty to show Instruqt's again.">
+          <TitlesForm
+            trackKey={track.key}
+            track={{ catalogueTitle: catalogue.title, displayTitle: catalogue.displayTitle }}
+            challenges={titleRows(catalogue.challenges, funnel.challenges)}
+          />
+        </Section>
+      ) : null}
 
       <Section id="plays" title="Plays" description="Every play of this track with its status and progress.">
         {plays.total > 0 ? (
