@@ -90,6 +90,8 @@ interface KindState {
   notBefore: number;
   /** The next poll of this kind when not woken (ms since epoch). */
   nextPollAt: number;
+  /** The last poll's error, so a failure that persists (database down, key unreadable) is logged once. */
+  lastPollError: string | undefined;
 }
 
 export class JobRunner {
@@ -104,14 +106,13 @@ export class JobRunner {
   private started = false;
   private stopping = false;
   private claims = 0;
-  private lastPollError: string | undefined;
 
   constructor(options: RunnerOptions) {
     this.handlers = options.handlers as JobHandler<unknown>[];
     this.pollMs = options.pollMs ?? 2_000;
     this.log = options.log ?? ((line) => console.log(`[jobs] ${line}`));
     this.id = options.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    for (const handler of this.handlers) this.kinds.set(handler.kind, { running: new Map(), notBefore: 0, nextPollAt: 0 });
+    for (const handler of this.handlers) this.kinds.set(handler.kind, { running: new Map(), notBefore: 0, nextPollAt: 0, lastPollError: undefined });
   }
 
   get runningJobs(): number {
@@ -160,17 +161,7 @@ export class JobRunner {
 
   private async runTick(): Promise<void> {
     if (this.ticking || this.stopping) return;
-    this.ticking = this.tick()
-      .then(() => {
-        this.lastPollError = undefined;
-      })
-      .catch((error) => {
-        // The database down …: say so once, not at every poll.
-        const message = error instanceof Error ? error.message : String(error);
-        if (message !== this.lastPollError) this.log(`poll failed: ${message}`);
-        this.lastPollError = message;
-      })
-      .finally(() => {
+    this.ticking = this.tick().finally(() => {
         this.ticking = undefined;
       });
     await this.ticking;
@@ -185,21 +176,34 @@ export class JobRunner {
     this.schedule(next.length > 0 ? Math.max(0, Math.min(...next) - now) : this.pollMs);
   }
 
+  /** One poll of every kind that is due; one kind failing (its settings unreadable …) holds up no other. */
   private async tick(): Promise<void> {
     for (const handler of this.handlers) {
       if (this.stopping) return;
       const state = this.kinds.get(handler.kind)!;
       if (Date.now() < state.nextPollAt) continue;
       state.nextPollAt = Date.now() + (handler.pollMs ?? this.pollMs);
-      if (state.running.size >= handler.concurrency || Date.now() < state.notBefore) continue;
-      if (handler.ready && !(await handler.ready())) continue;
-      const abandoned = await failAbandonedJobs(handler.kind, handler.leaseMs, handler.maxAttempts);
-      if (abandoned > 0) this.log(`${handler.kind}: ${abandoned} job(s) failed: their worker stopped on the last allowed attempt`);
-      while (!this.stopping && state.running.size < handler.concurrency && Date.now() >= state.notBefore) {
-        const job = await claimJob(handler.kind, `${this.id}#${++this.claims}`, handler.leaseMs);
-        if (!job) break;
-        this.launch(handler, state, job);
+      try {
+        await this.pollKind(handler, state);
+        state.lastPollError = undefined;
+      } catch (error) {
+        // The database down, a key that cannot be decrypted …: say so once, not at every poll.
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== state.lastPollError) this.log(`${handler.kind}: poll failed: ${message}`);
+        state.lastPollError = message;
       }
+    }
+  }
+
+  private async pollKind(handler: JobHandler<unknown>, state: KindState): Promise<void> {
+    if (state.running.size >= handler.concurrency || Date.now() < state.notBefore) return;
+    if (handler.ready && !(await handler.ready())) return;
+    const abandoned = await failAbandonedJobs(handler.kind, handler.leaseMs, handler.maxAttempts);
+    if (abandoned > 0) this.log(`${handler.kind}: ${abandoned} job(s) failed: their worker stopped on the last allowed attempt`);
+    while (!this.stopping && state.running.size < handler.concurrency && Date.now() >= state.notBefore) {
+      const job = await claimJob(handler.kind, `${this.id}#${++this.claims}`, handler.leaseMs);
+      if (!job) return;
+      this.launch(handler, state, job);
     }
   }
 

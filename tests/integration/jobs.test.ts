@@ -184,6 +184,29 @@ describe("the runner", () => {
     expect(done!.attempts).toBe(1);
   });
 
+  it("a kind whose poll fails holds up no other kind, and its persisting error is logged once", async () => {
+    const lines: string[] = [];
+    let brokenPolls = 0;
+    const runner = new lib.runner.JobRunner({
+      handlers: [
+        { ...base, kind: "broken", ready: async () => { brokenPolls++; throw new Error("settings unreadable"); }, run: async () => {} },
+        { ...base, kind: "fine", run: async () => ({ note: "ran" }) },
+      ],
+      pollMs: 20,
+      log: (line) => lines.push(line),
+    }).start();
+    runners.push(runner);
+    await enqueue({ kind: "broken", key: "k" });
+    await enqueue({ kind: "fine", key: "k" });
+    await eventually(() => row("fine", "k"), (job) => job?.status === "done", "the other kind's job to run");
+    await eventually(async () => lines.length, () => lines.some((line) => line.includes("settings unreadable")), "the failure to be logged");
+    // Many polls later, still one line, and the broken kind's job is untouched.
+    const pollsSoFar = brokenPolls;
+    await eventually(async () => brokenPolls, (polls) => polls >= pollsSoFar + 10, "ten more polls of the broken kind");
+    expect(lines.filter((line) => line.includes("settings unreadable"))).toEqual(["broken: poll failed: settings unreadable"]);
+    expect(await row("broken", "k")).toMatchObject({ status: "pending", attempts: 0 });
+  });
+
   it("stop aborts a run in flight and hands its job back without using the attempt", async () => {
     let started = false;
     const runner = start([{
