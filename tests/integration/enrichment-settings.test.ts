@@ -28,7 +28,9 @@ let asAdmin: ReturnType<typeof withSession>;
 let asInstructor: ReturnType<typeof withSession>;
 let apiToken: string;
 const instructor = { email: `instructor-${uid()}@cairn.test`, password: "instructor password 1234" };
-const SECRET_KEY = `instruqt-secret-${randomBytes(12).toString("hex")}`;
+// Ends in letters that no uuid, hex id or timestamp contains, so finding its last four (the hint)
+// anywhere else can only mean the key leaked.
+const SECRET_KEY = `instruqt-secret-${randomBytes(12).toString("hex")}${Array.from(randomBytes(4), (byte) => "GHJKMNPQRSUVWXY"[byte % 15]).join("")}`;
 
 /** A JSON request as Cairn's own pages send it (same Origin: the settings API refuses others). */
 const send = (fetcher: ReturnType<typeof withSession>, url: string, method: string, body?: unknown, origin: string | null = baseUrl) =>
