@@ -17,7 +17,8 @@ const stateLabels: Record<ChallengeStatus, string> = {
 };
 
 function describe(cell: ChallengeCell): string {
-  const parts = [`Challenge ${cell.position}${cell.challengeId ? ` (${cell.challengeId})` : ""}: ${stateLabels[cell.status]}`];
+  const name = cell.title ? `${cell.title} (${cell.challengeId})` : cell.challengeId;
+  const parts = [`Challenge ${cell.position}${name ? ` ${cell.title ? name : `(${name})`}` : ""}: ${stateLabels[cell.status]}`];
   if (cell.attempts > 0) parts.push(`${cell.attempts} attempt${cell.attempts === 1 ? "" : "s"}, ${cell.failedAttempts} failed`);
   if (cell.status === "completed" && cell.secondsInChallenge !== null) parts.push(`took ${formatDuration(cell.secondsInChallenge)}`);
   return parts.join("; ");

@@ -20,6 +20,8 @@ export interface ChallengeCell {
   index: number;
   position: number;
   challengeId: string | null;
+  /** The shown title (lib/catalogue/titles.ts) of a challenge the play reached, or null. */
+  title: string | null;
   status: ChallengeStatus;
   attempts: number;
   failedAttempts: number;
@@ -108,7 +110,8 @@ export function learnerPlaysQuery(userId: string, now: Date = new Date()): Prism
            p.custom_parameters AS "customParameters",
            coalesce((
              SELECT json_agg(json_build_object(
-                      'index', cp.challenge_index, 'challengeId', cp.challenge_id, 'status', cp.status,
+                      'index', cp.challenge_index, 'challengeId', cp.challenge_id,
+                      'title', ${challengeTitleSql(Prisma.sql`p.track_id`, Prisma.sql`cp.challenge_id`)}, 'status', cp.status,
                       'attempts', cp.attempts, 'failedAttempts', cp.failed_attempts,
                       'secondsInChallenge', cp.seconds_in_challenge)
                     ORDER BY cp.challenge_index)
@@ -137,6 +140,7 @@ function challengeStrip(play: PlayRow): ChallengeCell[] {
       index,
       position: positions.position(index),
       challengeId: row?.challengeId ?? null,
+      title: row?.title ?? null,
       status: row?.status ?? "not_started",
       attempts: row?.attempts ?? 0,
       failedAttempts: row?.failedAttempts ?? 0,

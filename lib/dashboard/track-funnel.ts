@@ -267,15 +267,21 @@ export async function challengeFunnel(
 }
 
 /** The funnel as integrations read it (GET /api/tracks/[slug]/funnel). */
-export function funnelJson(track: { id: string; slug: string | null }, funnel: ChallengeFunnel) {
+export function funnelJson(
+  track: { id: string; slug: string | null },
+  funnel: ChallengeFunnel,
+  titles: { track: string | null; challenges: ReadonlyMap<string, string> } = { track: null, challenges: new Map() },
+) {
   return {
     track_id: track.id,
     track_slug: track.slug,
+    track_title: titles.track,
     starters: funnel.starters,
     completed: funnel.completed,
     challenges: funnel.challenges.map((step) => ({
       number: step.position,
       challenge_id: step.challengeId,
+      challenge_title: step.challengeId === null ? null : (titles.challenges.get(step.challengeId) ?? null),
       reached: step.reached,
       completed: step.completed,
       working: step.working,

@@ -111,6 +111,23 @@ describe("titles where tracks and challenges are named", () => {
     expect(page).toContain('data-testid="titles-form"');
   });
 
+  it("overview, learner page (plays, strip, timeline) and delivery log: the titles, ids beside them", async () => {
+    const overview = await (await session(`${baseUrl}/`)).text();
+    expect(overview).toContain(`Prometheus Basics ${run}`);
+    const learner = await (await session(`${baseUrl}/learners/cat_u_${run}`)).text();
+    expect(learner).toContain(`Prometheus Basics ${run} (${SLUG})`);
+    expect(learner).toContain(`Challenge 1 Install the agent ${run} (${CHALLENGES[0]}): in progress`);
+    expect(learner).toContain(`Challenge 2: not started`);
+    const log = await (await session(`${baseUrl}/events?track=${SLUG}`)).text();
+    expect(log).toContain(`Prometheus Basics ${run} · Install the agent ${run}`);
+  });
+
+  it("GET /api/tracks/[key]/funnel names the track and each challenge it has a title for", async () => {
+    const body = await (await session(`${baseUrl}/api/tracks/${SLUG}/funnel`)).json();
+    expect(body).toMatchObject({ track_slug: SLUG, track_title: `Prometheus Basics ${run}` });
+    expect(body.challenges[0]).toMatchObject({ number: 1, challenge_id: CHALLENGES[0], challenge_title: `Install the agent ${run}` });
+  });
+
   it("GET /api/live fills track_title and challenge_title", async () => {
     const response = await session(`${baseUrl}/api/live?track=${SLUG}`);
     const body = (await response.json()) as { plays: { participant_id: string; track_title: string | null; challenge_title: string | null }[] };

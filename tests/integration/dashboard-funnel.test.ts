@@ -108,12 +108,13 @@ describe("GET /api/tracks/[slug]/funnel", () => {
     expect(body).toEqual({
       track_id: TRACK,
       track_slug: SLUG,
+      track_title: null,
       starters: 7,
       completed: 1,
       challenges: [
-        { number: 1, challenge_id: "dfn_c0", reached: 6, completed: 5, working: 1, gave_up: 1 },
-        { number: 2, challenge_id: "dfn_c1", reached: 3, completed: 2, working: 1, gave_up: 2 },
-        { number: 3, challenge_id: "dfn_c2", reached: 3, completed: 1, working: 1, gave_up: 0 },
+        { number: 1, challenge_id: "dfn_c0", challenge_title: null, reached: 6, completed: 5, working: 1, gave_up: 1 },
+        { number: 2, challenge_id: "dfn_c1", challenge_title: null, reached: 3, completed: 2, working: 1, gave_up: 2 },
+        { number: 3, challenge_id: "dfn_c2", challenge_title: null, reached: 3, completed: 1, working: 1, gave_up: 0 },
       ],
     });
     const sum = (key: "working" | "gave_up") =>

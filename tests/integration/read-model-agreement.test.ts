@@ -172,11 +172,13 @@ describe("a track's page, progress.csv, challenges.csv and the funnel JSON", () 
     expect(json).toEqual({
       track_id: track.id,
       track_slug: track.slug,
+      track_title: null,
       starters: funnel.starters,
       completed: funnel.completed,
       challenges: funnel.challenges.map((step) => ({
         number: step.position,
         challenge_id: step.challengeId,
+        challenge_title: null,
         reached: step.reached,
         completed: step.completed,
         working: step.working,
