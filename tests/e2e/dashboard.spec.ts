@@ -260,6 +260,32 @@ test("the dashboards work on a phone", async ({ page }) => {
   }
 });
 
+test("an admin names the track and a challenge; pages show the titles, ids beside them", async ({ page }) => {
+  await signIn(page);
+  await page.goto(`/tracks/${SLUG}`);
+  const form = page.getByTestId("titles-form");
+  await form.getByLabel("Track title").fill("Workshop: observability");
+  await form.getByLabel("#2 de2e_c1").fill("Write a PromQL query");
+  await form.getByRole("button", { name: "Save titles" }).click();
+  await expect(form.getByRole("status")).toHaveText("Titles saved.");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Workshop: observability");
+  await expect(page.getByRole("region", { name: "Most failed challenges" })).toContainText("Write a PromQL query");
+
+  await page.goto("/learners/de2e_u2");
+  await expect(page.getByRole("list", { name: "Challenges" }).locator("li").nth(1)).toHaveAttribute(
+    "title",
+    /^Challenge 2 Write a PromQL query \(de2e_c1\): in progress/,
+  );
+  await expect(page.getByRole("region", { name: "Timeline" })).toContainText("Workshop: observability");
+
+  // Empty fields hand the names back to Instruqt's catalogue (none here): the ids show again.
+  await page.goto(`/tracks/${SLUG}`);
+  await form.getByLabel("Track title").fill("");
+  await form.getByLabel("#2 de2e_c1").fill("");
+  await form.getByRole("button", { name: "Save titles" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(SLUG);
+});
+
 test("signing out ends the session", async ({ page }) => {
   await signIn(page);
   await page.getByRole("button", { name: "Sign out" }).click();
