@@ -7,6 +7,7 @@ import { db } from "@/lib/db/client";
 import { emailAddress } from "@/lib/email";
 import { env } from "@/lib/env";
 import { AppError, notFound } from "@/lib/http/errors";
+import { isUuid } from "@/lib/http/ids";
 import { BAD_TEXT_MESSAGE, isStorableText } from "@/lib/http/text";
 import { wakeJobRunner } from "@/lib/jobs/runner";
 import { resolveTrackId } from "@/lib/plays/filter";
@@ -202,14 +203,12 @@ export async function createAlertRule(actor: Actor, raw: unknown): Promise<{ id:
   return { id: created.id, signing_secret: secret };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Deletes a rule with its alerts (cascade) and its notifications not yet sent; those already
  * sent or failed stay listed (their job rows) until pruned.
  */
 export async function deleteAlertRule(actor: Actor, id: string): Promise<void> {
-  if (!UUID.test(id)) throw notFound("An alert rule with this id");
+  if (!isUuid(id)) throw notFound("An alert rule with this id");
   await db().$transaction(async (tx) => {
     const rule = await tx.alertRule.findUnique({ where: { id }, select: { ...RULE_COLUMNS } });
     if (!rule) throw notFound("An alert rule with this id");
