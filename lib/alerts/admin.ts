@@ -12,7 +12,7 @@ import { BAD_TEXT_MESSAGE, isStorableText } from "@/lib/http/text";
 import { wakeJobRunner } from "@/lib/jobs/runner";
 import { resolveTrackId } from "@/lib/plays/filter";
 import { ALERT_DELIVERY_KIND, ensureEvaluationJob } from "./evaluate";
-import { ALERT_KINDS, MAX_THRESHOLD, type AlertKind } from "./rules";
+import { ALERT_KINDS, MAX_THRESHOLD, type AlertKind } from "./kinds";
 
 /**
  * Alert rules as admins manage them (Settings → Alerts, /api/settings/alerts): validated input,

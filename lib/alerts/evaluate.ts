@@ -2,7 +2,8 @@ import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { enqueueJob, enqueueJobs } from "@/lib/jobs/queue";
 import { readBoard } from "@/lib/live/board";
-import { matchBoard, type AlertKind, type RuleCondition } from "./rules";
+import type { AlertKind } from "./kinds";
+import { matchBoard, type RuleCondition } from "./rules";
 
 /**
  * Alert evaluation: the rules against the live board, as one job on the one queue (kind

@@ -15,7 +15,7 @@ import {
   type DeliveryPayload,
 } from "./evaluate";
 import { alertEmail, dashboardBaseUrl, webhookPayload, type AlertFacts } from "./notification";
-import type { AlertKind } from "./rules";
+import type { AlertKind } from "./kinds";
 
 /**
  * The two job kinds of alerting on the one queue (registered in lib/jobs/handlers.ts):

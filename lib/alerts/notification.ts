@@ -2,7 +2,7 @@ import { learnerLabel } from "@/components/format";
 import { trackLabel } from "@/lib/catalogue/names";
 import type { LivePlay } from "@/lib/live/play";
 import { playPath } from "@/lib/plays/links";
-import type { AlertKind } from "./rules";
+import type { AlertKind } from "./kinds";
 
 /**
  * What an alert says, built once for both channels: the webhook body (Slack-compatible: a `text`

@@ -3,7 +3,7 @@ import { notFound } from "@/lib/http/errors";
 import { isUuid } from "@/lib/http/ids";
 import type { LiveScope } from "@/lib/live/board";
 import type { LivePlay } from "@/lib/live/play";
-import type { AlertKind } from "./rules";
+import type { AlertKind } from "./kinds";
 
 /**
  * The open alerts instructors see on /live (GET /api/alerts): not resolved and not acknowledged,

@@ -1,6 +1,7 @@
 import type { LiveEntry, LiveScope } from "@/lib/live/board";
 import type { LivePlay } from "@/lib/live/play";
 import { inScope } from "@/lib/live/stream";
+import type { AlertKind } from "./kinds";
 
 /**
  * Whether a play on the live board meets an alert rule, as a pure function of the board's entry
@@ -8,18 +9,6 @@ import { inScope } from "@/lib/live/stream";
  * invite scope, which is the live stream's own scope rule (`inScope`), so a rule and a board
  * filtered the same way agree on which plays they see.
  */
-
-export const ALERT_KINDS = ["stuck", "failing", "sandbox_failed"] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
-
-export const ALERT_KIND_LABELS: Record<AlertKind, string> = {
-  stuck: "Stuck on a challenge",
-  failing: "Failing checks",
-  sandbox_failed: "Sandbox failed",
-};
-
-/** Upper bounds of `threshold`: a week on one challenge; a thousand failed checks. */
-export const MAX_THRESHOLD: Record<AlertKind, number> = { stuck: 10_080, failing: 1_000, sandbox_failed: 1 };
 
 /** What evaluation needs of a rule. */
 export interface RuleCondition {
