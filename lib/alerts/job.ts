@@ -45,6 +45,8 @@ export function alertEvaluationHandler(options: EvaluationHandlerOptions = {}): 
     kind: ALERT_EVALUATION_KIND,
     concurrency: 1,
     leaseMs: 120_000,
+    // Its timer is its run_at; look at least that often (a short CAIRN_ALERT_EVALUATE_SECONDS).
+    pollMs: Math.min(2_000, intervalMs),
     // Recurring and never given up: planFailure always retries.
     maxAttempts: 1_000_000,
     ready: async () => {
