@@ -25,7 +25,7 @@ export default async function LivePage({ searchParams }: { searchParams: SearchP
         description={
           <>
             Who needs help right now{scope.length > 0 ? <> — <bdi>{scope.join(", ")}</bdi></> : null}: stuck, failing checks, a
-            failed sandbox or idle, needs-help first; open alerts from the alert rules above it.
+            failed sandbox or idle, needs-help first. Alerts raised by the alert rules (Settings → Alerts) wait above the board until acknowledged.
           </>
         }
       />

@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { emailConfigured, listAlertRules, recentNotifications, type AlertRuleView, type NotificationView } from "@/lib/alerts/admin";
 import { ALERT_KIND_LABELS } from "@/lib/alerts/kinds";
+import { ALERT_MAX_ATTEMPTS } from "@/lib/alerts/job";
 import { requireUser } from "@/lib/auth/guard";
+import { env } from "@/lib/env";
 import { formatDateTime } from "../_components/format";
 import { CreateAlertRuleForm, DeleteAlertRuleButton, RefreshWhileSending } from "./alert-forms";
 
@@ -30,6 +32,7 @@ const statusLabels: Record<NotificationView["status"], string> = { pending: "wai
  */
 export default async function AlertSettingsPage() {
   await requireUser({ role: "admin", callbackUrl: "/settings/alerts" });
+  const evaluateSeconds = env().CAIRN_ALERT_EVALUATE_SECONDS;
   const [rules, notifications] = await Promise.all([listAlertRules(), recentNotifications()]);
   const sending = notifications.some((notification) => notification.status === "pending" || notification.status === "running");
 
@@ -40,8 +43,8 @@ export default async function AlertSettingsPage() {
           Alert rules
         </h2>
         <p className="mt-1 text-sm text-slate-600">
-          Cairn checks the live board against these rules after every batch of events and every few seconds, and sends one
-          notification per rule, learner and challenge while the condition holds. Open alerts also show on the live board, where
+          Cairn checks the live board against these rules after every batch of events, and every {evaluateSeconds} s as time
+          passes; it sends one notification per rule, learner and challenge while the condition holds. Open alerts also show on the live board, where
           instructors acknowledge them.
         </p>
         {rules.length === 0 ? (
@@ -114,7 +117,8 @@ export default async function AlertSettingsPage() {
           Recent notifications
         </h2>
         <p className="mt-1 text-sm text-slate-600">
-          A notification that fails is retried with growing pauses (8 attempts over about ten minutes), then listed here as failed.
+          A notification that fails is retried with growing pauses ({ALERT_MAX_ATTEMPTS} attempts over about ten minutes), then
+          listed here as failed.
         </p>
         <RefreshWhileSending active={sending} />
         {notifications.length === 0 ? (
