@@ -269,12 +269,10 @@ export async function recentNotifications(limit = 50): Promise<NotificationView[
   >`
     SELECT j.id, j.key, j.payload, j.status::text AS status, j.attempts, j.last_error, j.note, j.run_at, j.created_at, j.updated_at,
            r.webhook_url, r.email, a.participant_id, a.kind::text AS kind, a.detail
-    FROM job j
-    LEFT JOIN alert a ON a.id::text = j.payload->>'alertId'
-    LEFT JOIN alert_rule r ON r.id::text = j.payload->>'ruleId'
-    WHERE j.kind = ${ALERT_DELIVERY_KIND}
-    ORDER BY j.updated_at DESC, j.id DESC
-    LIMIT ${limit}`;
+    FROM (SELECT * FROM job WHERE kind = ${ALERT_DELIVERY_KIND} ORDER BY updated_at DESC, id DESC LIMIT ${limit}) j
+    LEFT JOIN alert a ON a.id = (j.payload->>'alertId')::uuid
+    LEFT JOIN alert_rule r ON r.id = (j.payload->>'ruleId')::uuid
+    ORDER BY j.updated_at DESC, j.id DESC`;
   return rows.map((row) => {
     const channel = row.payload.channel ?? (row.key.endsWith(":email") ? "email" : "webhook");
     return {

@@ -97,7 +97,7 @@ async function loadTarget(alertId: string): Promise<DeliveryTarget | null> {
     SELECT a.id::text AS alert_id, a.rule_id::text AS rule_id, a.kind::text AS kind, a.detail, a.facts,
            r.webhook_url, r.email, r.signing_secret_ciphertext
     FROM alert a JOIN alert_rule r ON r.id = a.rule_id
-    WHERE a.id::text = ${alertId}`;
+    WHERE a.id = ${alertId}::uuid`;
   return rows[0] ?? null;
 }
 
