@@ -2,6 +2,7 @@ import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { enqueueJob, enqueueJobs } from "@/lib/jobs/queue";
 import { readBoard } from "@/lib/live/board";
+import type { LivePlay } from "@/lib/live/play";
 import type { AlertKind } from "./kinds";
 import { matchBoard, type RuleCondition } from "./rules";
 
@@ -112,6 +113,9 @@ export async function evaluateAlerts(options: { now?: Date } = {}): Promise<Eval
   const matches = matchBoard(rules, board);
   const byId = new Map(rules.map((rule) => [rule.id, rule]));
   const col = <T>(pick: (match: (typeof matches)[number]) => T) => matches.map(pick);
+  // The play as the board showed it, without the learner's name and e-mail: those are read when
+  // shown or sent (lib/learners/display-identity.ts), so purging personal data reaches alerts too.
+  const facts = (play: LivePlay) => JSON.stringify({ ...play, first_name: null, last_name: null, email: null });
 
   const result = await db().$transaction(async (tx) => {
     // The open alerts of these rules that nothing on the board matches any more: the play left
@@ -130,7 +134,7 @@ export async function evaluateAlerts(options: { now?: Date } = {}): Promise<Eval
       INSERT INTO alert (id, rule_id, participant_id, challenge_key, kind, detail, facts)
       SELECT gen_random_uuid(), m.rule_id, m.participant_id, m.challenge_key, m.kind::"AlertKind", m.detail, m.facts::jsonb
       FROM unnest(${col((m) => m.ruleId)}::uuid[], ${col((m) => m.participantId)}::text[], ${col((m) => m.challengeKey)}::text[],
-                  ${col((m) => m.kind)}::text[], ${col((m) => m.detail)}::text[], ${col((m) => JSON.stringify(m.play))}::text[])
+                  ${col((m) => m.kind)}::text[], ${col((m) => m.detail)}::text[], ${col((m) => facts(m.play))}::text[])
         AS m(rule_id, participant_id, challenge_key, kind, detail, facts)
       WHERE EXISTS (SELECT 1 FROM alert_rule r WHERE r.id = m.rule_id)
       ON CONFLICT (rule_id, participant_id, challenge_key) WHERE resolved_at IS NULL DO NOTHING

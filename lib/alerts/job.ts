@@ -1,8 +1,9 @@
 import { decrypt } from "@/lib/crypto/encryption";
-import { db } from "@/lib/db/client";
+import { db, Prisma } from "@/lib/db/client";
 import { backoffDelayMs, type BackoffPolicy } from "@/lib/enrichment/backoff";
 import { env } from "@/lib/env";
 import { completeJob } from "@/lib/jobs/queue";
+import { DISPLAY_IDENTITY_SQL, identityJoins } from "@/lib/learners/display-identity";
 import { wakeJobRunner, type FailurePlan, type JobHandler } from "@/lib/jobs/runner";
 import type { LivePlay } from "@/lib/live/play";
 import { sendEmail, sendWebhook, DeliveryError, WEBHOOK_TIMEOUT_MS } from "./deliver";
@@ -90,13 +91,20 @@ interface DeliveryTarget {
   webhook_url: string | null;
   email: string | null;
   signing_secret_ciphertext: string;
+  learner_first_name: string | null;
+  learner_last_name: string | null;
+  learner_email: string | null;
 }
 
+/** The alert, its rule, and the learner as shown now (alerts keep no names or e-mails themselves). */
 async function loadTarget(alertId: string): Promise<DeliveryTarget | null> {
   const rows = await db().$queryRaw<DeliveryTarget[]>`
     SELECT a.id::text AS alert_id, a.rule_id::text AS rule_id, a.kind::text AS kind, a.detail, a.facts,
-           r.webhook_url, r.email, r.signing_secret_ciphertext
+           r.webhook_url, r.email, r.signing_secret_ciphertext,
+           ${Prisma.raw(DISPLAY_IDENTITY_SQL.firstName)} AS learner_first_name, ${Prisma.raw(DISPLAY_IDENTITY_SQL.lastName)} AS learner_last_name,
+           ${Prisma.raw(DISPLAY_IDENTITY_SQL.email)} AS learner_email
     FROM alert a JOIN alert_rule r ON r.id = a.rule_id
+    ${Prisma.raw(identityJoins("(a.facts->>'user_id')"))}
     WHERE a.id = ${alertId}::uuid`;
   return rows[0] ?? null;
 }
@@ -118,7 +126,8 @@ export function alertDeliveryHandler(options: DeliveryHandlerOptions = {}): JobH
       const { alertId, channel } = job.payload;
       const target = await loadTarget(alertId);
       if (!target) return { note: "not sent: its alert rule was deleted" };
-      const facts: AlertFacts = { id: target.alert_id, ruleId: target.rule_id, kind: target.kind, detail: target.detail, play: target.facts };
+      const play: LivePlay = { ...target.facts, first_name: target.learner_first_name, last_name: target.learner_last_name, email: target.learner_email };
+      const facts: AlertFacts = { id: target.alert_id, ruleId: target.rule_id, kind: target.kind, detail: target.detail, play };
       const { CAIRN_SMTP_URL, CAIRN_ALERT_FROM } = env();
       const baseUrl = dashboardBaseUrl(env());
       if (channel === "webhook") {

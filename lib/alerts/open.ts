@@ -1,6 +1,7 @@
 import { db, Prisma } from "@/lib/db/client";
 import { notFound } from "@/lib/http/errors";
 import { isUuid } from "@/lib/http/ids";
+import { DISPLAY_IDENTITY_SQL, identityJoins } from "@/lib/learners/display-identity";
 import type { LiveScope } from "@/lib/live/board";
 import type { LivePlay } from "@/lib/live/play";
 import type { AlertKind } from "./kinds";
@@ -46,11 +47,16 @@ function scopeSql(scope: LiveScope): Prisma.Sql {
 }
 
 export async function listOpenAlerts(scope: LiveScope = {}): Promise<{ count: number; alerts: OpenAlert[] }> {
-  const rows = await db().$queryRaw<{ id: string; rule_id: string; kind: AlertKind; detail: string; opened_at: Date; facts: LivePlay; participant_id: string; total: number }[]>`
+  const rows = await db().$queryRaw<
+    { id: string; rule_id: string; kind: AlertKind; detail: string; opened_at: Date; facts: LivePlay; participant_id: string; first_name: string | null; last_name: string | null; email: string | null; total: number }[]
+  >`
     SELECT a.id::text AS id, a.rule_id::text AS rule_id, a.kind::text AS kind, a.detail, a.opened_at, a.facts, a.participant_id,
+           ${Prisma.raw(DISPLAY_IDENTITY_SQL.firstName)} AS first_name, ${Prisma.raw(DISPLAY_IDENTITY_SQL.lastName)} AS last_name,
+           ${Prisma.raw(DISPLAY_IDENTITY_SQL.email)} AS email,
            count(*) OVER ()::int AS total
     FROM alert a
     LEFT JOIN participant p ON p.id = a.participant_id
+    ${Prisma.raw(identityJoins("(a.facts->>'user_id')"))}
     WHERE a.resolved_at IS NULL AND a.acknowledged_at IS NULL AND ${scopeSql(scope)}
     ORDER BY a.opened_at DESC, a.id
     LIMIT ${OPEN_ALERTS_LIMIT}`;
@@ -64,9 +70,9 @@ export async function listOpenAlerts(scope: LiveScope = {}): Promise<{ count: nu
       opened_at: row.opened_at.toISOString(),
       participant_id: row.participant_id,
       user_id: row.facts.user_id ?? null,
-      first_name: row.facts.first_name ?? null,
-      last_name: row.facts.last_name ?? null,
-      email: row.facts.email ?? null,
+      first_name: row.first_name,
+      last_name: row.last_name,
+      email: row.email,
       track_id: row.facts.track_id ?? null,
       track_slug: row.facts.track_slug ?? null,
       track_title: row.facts.track_title ?? null,

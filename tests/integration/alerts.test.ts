@@ -429,9 +429,15 @@ describe("notifications", () => {
       (rows) => rows.length === 1 && rows[0]!.resolved,
       "the sandbox alert resolved",
     );
+    // Enriched meanwhile: notifications name the learner as Cairn knows them when they are sent.
+    await sql("UPDATE learner SET first_name = 'Ada', last_name = 'Lovelace' WHERE id = 'al_user_sandbox'");
     await deliver(play("sandbox", ago(1), options).sandbox("failed").build());
-    await eventually(() => at("/ok/sandbox"), (list) => list.length === 2, "a second sandbox webhook");
-    await eventually(() => mails.filter((m) => m.to.includes("sandbox@alerts.test")), (list) => list.length === 2, "a second sandbox e-mail");
+    const hooks = await eventually(() => at("/ok/sandbox"), (list) => list.length === 2, "a second sandbox webhook");
+    expect(payloadOf(hooks[1]!).text).toContain("Ada Lovelace");
+    const sent = await eventually(() => mails.filter((m) => m.to.includes("sandbox@alerts.test")), (list) => list.length === 2, "a second sandbox e-mail");
+    expect(sent[1]!.subject).toContain("Ada Lovelace");
+    // Alerts themselves keep no name or e-mail (a purge of personal data reaches them).
+    expect(await sql("SELECT id FROM alert WHERE facts->>'first_name' IS NOT NULL OR facts->>'last_name' IS NOT NULL OR facts->>'email' IS NOT NULL")).toEqual([]);
     await evaluations(2);
     expect(at("/ok/sandbox")).toHaveLength(2);
   });
