@@ -11,8 +11,8 @@ import { nextConfigHeaders } from "./lib/http/security-headers.js";
 const nextConfig = (phase) => ({
   // The webhook route reads the raw body itself (signatures cover the exact bytes).
   poweredByHeader: false,
-  // pg and the Prisma adapter run in Node; keep them out of the server bundle.
-  serverExternalPackages: ["pg", "@prisma/adapter-pg", "@electric-sql/pglite", "@electric-sql/pglite-socket"],
+  // pg, the Prisma adapter and nodemailer (alert e-mails) run in Node; keep them out of the server bundle.
+  serverExternalPackages: ["pg", "@prisma/adapter-pg", "@electric-sql/pglite", "@electric-sql/pglite-socket", "nodemailer"],
   typedRoutes: false,
   // forbidden() gives admin pages a real 403 for instructors.
   experimental: { authInterrupts: true },

@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState } from "react";
 import { compareNeedsHelp, LIVE_FLAGS, type LiveFlag } from "@/lib/live/flags";
 import type { LivePlay } from "@/lib/live/play";
 import { challengeName, trackName } from "@/lib/catalogue/names";
+import { LiveAlerts, type OpenAlerts } from "./live-alerts";
 import { NameCell } from "./name-lines";
 import { formatDuration, learnerLabel } from "./format";
 
@@ -37,13 +38,15 @@ const advance = (seconds: number | null, since: number, now: number) =>
  * GET /api/live/stream (plays that changed, plays gone) — no polling. Durations tick here from the
  * last message; flags come from the server, which re-evaluates them as time passes.
  */
-export function LiveBoard({ initial, query }: { initial: LivePlay[]; query: string }) {
+export function LiveBoard({ initial, alerts, query }: { initial: LivePlay[]; alerts: OpenAlerts; query: string }) {
   const [plays, setPlays] = useState<Map<string, Held>>(() => {
     const at = Date.now();
     return new Map(initial.map((play) => [play.participant_id, { play, at }]));
   });
   const [now, setNow] = useState(() => Date.now());
   const [connected, setConnected] = useState(false);
+  // Counts the stream's messages: the open alerts look again after the board moved.
+  const [pulse, setPulse] = useState(0);
 
   useEffect(() => {
     const source = new EventSource(`/api/live/stream${query ? `?${query}` : ""}`);
@@ -52,6 +55,7 @@ export function LiveBoard({ initial, query }: { initial: LivePlay[]; query: stri
     source.addEventListener("play", (message) => {
       const play = JSON.parse((message as MessageEvent<string>).data) as LivePlay;
       setPlays((current) => new Map(current).set(play.participant_id, { play, at: Date.now() }));
+      setPulse((count) => count + 1);
     });
     source.addEventListener("gone", (message) => {
       const { participant_id: id } = JSON.parse((message as MessageEvent<string>).data) as { participant_id: string };
@@ -60,6 +64,7 @@ export function LiveBoard({ initial, query }: { initial: LivePlay[]; query: stri
         next.delete(id);
         return next;
       });
+      setPulse((count) => count + 1);
     });
     const ticker = window.setInterval(() => setNow(Date.now()), 5_000);
     return () => {
@@ -105,6 +110,8 @@ export function LiveBoard({ initial, query }: { initial: LivePlay[]; query: stri
         {connected ? "Live: changes appear as they happen." : "Connecting to live updates…"} {rows.length} active{" "}
         {rows.length === 1 ? "play" : "plays"}.
       </p>
+
+      <LiveAlerts initial={alerts} query={query} pulse={pulse} now={now} />
 
       <section aria-labelledby="live-flags-heading" className="mb-6">
         <h2 id="live-flags-heading" className="sr-only">

@@ -9,8 +9,7 @@ import { formatAgo, formatDateTime, learnerLabel } from "./format";
 import { IdentityDetails } from "./learner-identity";
 import { OutsideText } from "./outside-text";
 import { ProgressBar } from "./progress-bar";
-
-const learnerPath = (userId: string) => `/learners/${encodeURIComponent(userId)}`;
+import { learnerPath } from "@/lib/plays/links";
 
 /**
  * A page of people: one row per learner with their play count, completions and last activity,

@@ -55,6 +55,15 @@ const schema = z.object({
   // median time others took on it, if longer), and "failing" after this many failed checks on it.
   CAIRN_STUCK_MINUTES: positiveNumber(15),
   CAIRN_FAILING_ATTEMPTS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(3)),
+  // Alert rules (lib/alerts): e-mail goes through this SMTP server (smtp://user:pass@host:587,
+  // smtps://… for TLS; nodemailer's URL options such as ?ignoreTLS=true apply); unset, rules cannot
+  // send e-mail. The sender of those e-mails; how often the rules are evaluated when no event arrives.
+  CAIRN_SMTP_URL: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587").optional(),
+  ),
+  CAIRN_ALERT_FROM: z.preprocess(emptyToUndefined, z.string().trim().min(3).max(320).default("Cairn <cairn@localhost>")),
+  CAIRN_ALERT_EVALUATE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(3600).default(30)),
   INSTRUQT_API_KEY: optionalString,
   CAIRN_IDENTITY_PARAMS: z.preprocess(emptyToUndefined, identityParametersFromEnvironment.optional()),
   INSTRUQT_GRAPHQL_URL: z.preprocess(emptyToUndefined, z.url().optional()),

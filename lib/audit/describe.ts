@@ -43,6 +43,13 @@ export function describeAuditEntry(entry: Pick<AuditEntry, "action" | "details">
       const changes = [role("name", "name"), role("email", "email"), role("identifier", "other identifiers")].filter(Boolean);
       return `Set the identity parameters (${changes.join("; ") || "unchanged"})`;
     }
+    case "alert.rule.create":
+    case "alert.rule.delete": {
+      const scope = [typeof d.track === "string" ? `track ${d.track}` : null, typeof d.invite === "string" ? `invite ${d.invite}` : null].filter(Boolean);
+      const to = [typeof d.webhook === "string" ? d.webhook : null, typeof d.email === "string" ? d.email : null].filter(Boolean);
+      const condition = d.kind === "stuck" ? `stuck for ${String(d.threshold)} min` : d.kind === "failing" ? `${String(d.threshold)} failed checks` : text("kind");
+      return `${entry.action === "alert.rule.create" ? "Created" : "Deleted"} the alert rule “${condition}”${scope.length > 0 ? ` (${scope.join(", ")})` : ""} → ${to.join(" and ") || "?"}`;
+    }
     default:
       return isAuditAction(entry.action) ? auditActionLabels[entry.action] : entry.action;
   }

@@ -35,6 +35,18 @@ export interface AuditDetails {
   "identity.parameters.seeded": IdentityAuditDetails;
   "catalogue.titles.update": EnrichmentAuditDetails;
   "catalogue.refresh": EnrichmentAuditDetails;
+  "alert.rule.create": AlertRuleAuditDetails;
+  "alert.rule.delete": AlertRuleAuditDetails;
+}
+
+/** An alert rule as the audit log keeps it: never its signing secret; a webhook URL by its origin only. */
+export interface AlertRuleAuditDetails {
+  kind: string;
+  threshold: number;
+  track: string | null;
+  invite: string | null;
+  webhook: string | null;
+  email: string | null;
 }
 
 /** Each role's parameter keys, comma-separated, before and after. */
@@ -70,6 +82,8 @@ export const auditActionLabels: Record<AuditAction, string> = {
   "identity.parameters.seeded": "Identity parameters seeded from the environment",
   "catalogue.titles.update": "Track titles set by hand",
   "catalogue.refresh": "Track titles refreshed",
+  "alert.rule.create": "Alert rule created",
+  "alert.rule.delete": "Alert rule deleted",
 };
 
 export const auditActions = Object.keys(auditActionLabels) as AuditAction[];

@@ -5,6 +5,7 @@ import { recordAudit } from "@/lib/audit/log";
 import { db } from "@/lib/db/client";
 import { savedCredentials } from "@/lib/enrichment/settings";
 import { AppError, notFound } from "@/lib/http/errors";
+import { isUuid } from "@/lib/http/ids";
 import { activeTeamSlug } from "@/lib/instruqt/team-slug";
 import { enqueueJob, findJob, type JobRow } from "@/lib/jobs/queue";
 import { wakeJobRunner } from "@/lib/jobs/runner";
@@ -149,10 +150,8 @@ export function statusOf(id: string, job: JobRow<Partial<BackfillProgress>> | nu
   return { id, status, pages_done, plays_seen, plays_added, error: status === "done" ? null : (job?.lastError ?? null) };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export async function backfillStatus(id: string): Promise<BackfillStatus> {
-  if (!UUID.test(id)) throw new AppError(400, "invalid_parameter", "id: is not a backfill id (a UUID)", "id");
+  if (!isUuid(id)) throw new AppError(400, "invalid_parameter", "id: is not a backfill id (a UUID)", "id");
   const row = await db().backfill.findUnique({ where: { id }, select: { id: true } });
   if (!row) throw notFound(`backfill ${id}`);
   return statusOf(id, await findJob<Partial<BackfillProgress>>(BACKFILL_JOB_KIND, id));

@@ -35,14 +35,28 @@ export async function authorizeAdminRead(request: Request): Promise<Gate> {
 export async function authorizeAdminChange(request: Request): Promise<Gate> {
   const gate = await authorizeAdminRead(request);
   if (!gate.ok) return gate;
-  const { CAIRN_PUBLIC_URL, NEXTAUTH_URL, CAIRN_TRUSTED_PROXY } = env();
-  if (!isSameOriginRequest(request.headers, [CAIRN_PUBLIC_URL, NEXTAUTH_URL], { trustProxy: CAIRN_TRUSTED_PROXY > 0 })) {
-    return {
-      ok: false,
-      response: json(403, { error: "cross_origin", message: "settings can only be changed from Cairn's own pages (Origin does not match)" }),
-    };
-  }
+  if (!sameOrigin(request)) return { ok: false, response: crossOrigin("settings can only be changed from Cairn's own pages (Origin does not match)") };
   return gate;
+}
+
+function sameOrigin(request: Request): boolean {
+  const { CAIRN_PUBLIC_URL, NEXTAUTH_URL, CAIRN_TRUSTED_PROXY } = env();
+  return isSameOriginRequest(request.headers, [CAIRN_PUBLIC_URL, NEXTAUTH_URL], { trustProxy: CAIRN_TRUSTED_PROXY > 0 });
+}
+
+const crossOrigin = (message = "changes can only be made from Cairn's own pages (Origin does not match)") =>
+  json(403, { error: "cross_origin", message });
+
+/**
+ * Changes any signed-in user may make (an instructor acknowledging an alert): a session cookie
+ * (API tokens are read-only), sent by one of Cairn's own pages (the same-origin check as above).
+ */
+export async function authorizeUserChange(request: Request): Promise<Gate> {
+  const auth = await authorizeApi(request);
+  if (!auth.ok) return auth;
+  if (auth.principal.kind !== "user") return { ok: false, response: json(403, { error: "forbidden", message: "API tokens are read-only" }) };
+  if (!sameOrigin(request)) return { ok: false, response: crossOrigin() };
+  return { ok: true, user: auth.principal.user, actor: userActor(auth.principal.user) };
 }
 
 /** The request's JSON object body (an empty body is `{}`), at most 16 KiB; refusals are AppErrors. */

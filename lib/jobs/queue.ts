@@ -85,6 +85,21 @@ export async function enqueueJob(client: Client, spec: EnqueueSpec): Promise<boo
   return rows.length > 0;
 }
 
+/**
+ * Adds many jobs of one kind in one statement (the first enqueue of a key wins, as "keep"),
+ * due at once. Returns the keys written.
+ */
+export async function enqueueJobs(client: Client, kind: string, jobs: readonly { key: string; payload?: unknown }[]): Promise<string[]> {
+  if (jobs.length === 0) return [];
+  const rows = await client.$queryRaw<{ key: string }[]>`
+    INSERT INTO job (kind, key, payload, status, run_at, updated_at)
+    SELECT ${kind}, key, payload::jsonb, 'pending', now(), now()
+    FROM unnest(${jobs.map((job) => job.key)}::text[], ${jobs.map((job) => json(job.payload))}::text[]) AS t(key, payload)
+    ON CONFLICT (kind, key) DO NOTHING
+    RETURNING key`;
+  return rows.map((row) => row.key);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Worker side
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import pg from "pg";
 import { env } from "@/lib/env";
 import { wakeJobRunner } from "@/lib/jobs/runner";
 import { EVENTS_CHANNEL } from "@/lib/ingest/store";
+import { pullEvaluationForward } from "@/lib/alerts/evaluate";
 import { projectPendingBatch } from "./projector";
 import { holdExitUntil } from "@/lib/process/hold-exit";
 
@@ -37,6 +38,9 @@ export class ProjectionWorker {
   private again = false;
   private stopping = false;
   private lastError: string | undefined;
+  private pulling: Promise<void> | undefined;
+  private pullAgain = false;
+  private lastPullError: string | undefined;
 
   constructor(options: ProjectorOptions = {}) {
     this.batchSize = options.batchSize ?? 1_000;
@@ -87,11 +91,41 @@ export class ProjectionWorker {
     this.timer.unref?.();
   }
 
+  /**
+   * Plays changed: alert rules should look at them soon (lib/alerts/evaluate.ts). After the
+   * batch's commit and not awaited, so alerting can neither fail nor slow projection; batches
+   * arriving while one pull is in flight share the next one.
+   */
+  private alertsChanged(): void {
+    if (this.pulling) {
+      this.pullAgain = true;
+      return;
+    }
+    this.pulling = pullEvaluationForward()
+      .then((pulled) => {
+        this.lastPullError = undefined;
+        if (pulled > 0) wakeJobRunner();
+      })
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== this.lastPullError) this.log(`could not bring alert evaluation forward: ${message}`);
+        this.lastPullError = message;
+      })
+      .finally(() => {
+        this.pulling = undefined;
+        if (this.pullAgain && !this.stopping) {
+          this.pullAgain = false;
+          this.alertsChanged();
+        }
+      });
+  }
+
   private async drain(): Promise<void> {
     try {
       while (!this.stopping) {
         const result = await projectPendingBatch(this.batchSize);
         if (result.enrichmentQueued) wakeJobRunner();
+        if (result.participantIds.length > 0) this.alertsChanged();
         if (result.events < this.batchSize) break;
       }
       if (this.lastError) this.log("projecting again");

@@ -108,6 +108,12 @@ test.describe("every page, as an admin", () => {
     const context = await browser.newContext({ baseURL });
     await signIn(await context.newPage(), E2E_ADMIN);
     session = await context.cookies();
+    // A rule, so Settings → Alerts is checked with its table (the suite's app sends nothing: no worker).
+    const rule = await context.request.post("/api/settings/alerts", {
+      headers: { origin: baseURL! },
+      data: { kind: "failing", threshold: 3, track: SLUG, webhook_url: "http://127.0.0.1:9/hooks/pages" },
+    });
+    expect(rule.status()).toBe(201);
     await context.close();
   });
   test.beforeEach(async ({ page }) => {
@@ -136,6 +142,7 @@ test.describe("every page, as an admin", () => {
     ["settings-enrichment", () => "/settings/enrichment"],
     ["settings-identity", () => "/settings/identity"],
     ["settings-backfill", () => "/settings/backfill"],
+    ["settings-alerts", () => "/settings/alerts"],
     ["not-found", () => "/no-such-page", 404],
     ["not-found-learner", () => "/learners/pg_nobody_here", 404],
   ];

@@ -18,6 +18,8 @@ export async function callSettingsApi<T>(method: "POST" | "PATCH" | "DELETE", pa
   } catch {
     return { ok: false, message: "Cairn could not be reached. Check your connection and try again.", fields: {} };
   }
+  // 204 No Content (a deletion): nothing to read.
+  if (response.status === 204) return { ok: true, data: undefined as T };
   const payload = (await response.json().catch(() => null)) as (T & { message?: string; fields?: Record<string, string> }) | null;
   if (response.ok && payload) return { ok: true, data: payload };
   if (response.status === 401) return { ok: false, message: "Your session has ended. Sign in again.", fields: {} };

@@ -11,6 +11,7 @@ const items = [
   { href: "/settings/enrichment", label: "Enrichment" },
   { href: "/settings/backfill", label: "Backfill" },
   { href: "/settings/identity", label: "Identity" },
+  { href: "/settings/alerts", label: "Alerts" },
 ];
 
 export function SettingsNav() {
