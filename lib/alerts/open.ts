@@ -12,24 +12,27 @@ import type { AlertKind } from "./kinds";
  * again) until its condition ends.
  */
 
-export interface OpenAlert {
+/** An open alert as GET /api/alerts lists it: the play as the live board names it, and why. */
+export type OpenAlert = Pick<
+  LivePlay,
+  | "participant_id"
+  | "user_id"
+  | "first_name"
+  | "last_name"
+  | "email"
+  | "track_id"
+  | "track_slug"
+  | "track_title"
+  | "challenge_number"
+  | "challenge_id"
+  | "challenge_title"
+> & {
   id: string;
   rule_id: string;
   kind: AlertKind;
   detail: string;
   opened_at: string;
-  participant_id: string;
-  user_id: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  email: string | null;
-  track_id: string | null;
-  track_slug: string | null;
-  track_title: string | null;
-  challenge_number: number | null;
-  challenge_id: string | null;
-  challenge_title: string | null;
-}
+};
 
 /** At most this many are listed (the count says how many there are). */
 export const OPEN_ALERTS_LIMIT = 100;

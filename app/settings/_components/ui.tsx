@@ -1,6 +1,8 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { callSettingsApi } from "./api";
 
 export const inputClass =
   "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 aria-[invalid=true]:border-red-500";
@@ -111,6 +113,29 @@ export function ConfirmButton({
       <button type="button" className={secondaryButtonClass} disabled={pending} onClick={() => setArmed(false)}>
         Cancel
       </button>
+    </span>
+  );
+}
+
+/**
+ * Deletes one thing through the settings API behind a second click (ConfirmButton), then shows the
+ * page again without it, or the API's message beside the button.
+ */
+export function ConfirmDeleteButton({ label, confirmLabel, path }: { label: string; confirmLabel: string; path: string }) {
+  const router = useRouter();
+  const [error, setError] = useState("");
+  return (
+    <span className="inline-flex flex-col items-end gap-1">
+      <ConfirmButton
+        label={label}
+        confirmLabel={confirmLabel}
+        onConfirm={async () => {
+          const result = await callSettingsApi("DELETE", path);
+          if (!result.ok) setError(result.message);
+          else router.refresh();
+        }}
+      />
+      {error ? <span role="alert" className="text-xs text-red-700">{error}</span> : null}
     </span>
   );
 }

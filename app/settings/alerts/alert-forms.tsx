@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { ALERT_KIND_LABELS, ALERT_KINDS, MAX_THRESHOLD, type AlertKind } from "@/lib/alerts/kinds";
 import { callSettingsApi } from "../_components/api";
-import { ConfirmButton, ErrorNotice, FieldError, inputClass, primaryButtonClass, ShownOnce } from "../_components/ui";
+import { ConfirmDeleteButton, ErrorNotice, FieldError, inputClass, primaryButtonClass, ShownOnce } from "../_components/ui";
 
 const THRESHOLD_LABELS: Partial<Record<AlertKind, string>> = {
   stuck: "Minutes on one challenge",
@@ -146,26 +146,7 @@ export function CreateAlertRuleForm({ emailEnabled }: { emailEnabled: boolean })
 const FIELD_NAMES = { kind: true, threshold: true, track: true, invite: true, webhook_url: true, email: true } as const;
 
 export function DeleteAlertRuleButton({ id, label }: { id: string; label: string }) {
-  const router = useRouter();
-  const [error, setError] = useState("");
-  return (
-    <span className="inline-flex flex-col items-end gap-1">
-      <ConfirmButton
-        label="Delete"
-        confirmLabel={`Delete “${label}”`}
-        onConfirm={async () => {
-          const result = await callSettingsApi("DELETE", `/api/settings/alerts/${encodeURIComponent(id)}`);
-          if (!result.ok) setError(result.message);
-          else router.refresh();
-        }}
-      />
-      {error ? (
-        <span role="alert" className="text-xs text-red-700">
-          {error}
-        </span>
-      ) : null}
-    </span>
-  );
+  return <ConfirmDeleteButton label="Delete" confirmLabel={`Delete “${label}”`} path={`/api/settings/alerts/${encodeURIComponent(id)}`} />;
 }
 
 /** Re-renders the page every few seconds while notifications are pending or running. */

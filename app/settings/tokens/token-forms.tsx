@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { callSettingsApi } from "../_components/api";
-import { ConfirmButton, ErrorNotice, FieldError, inputClass, primaryButtonClass, ShownOnce } from "../_components/ui";
+import { ConfirmDeleteButton, ErrorNotice, FieldError, inputClass, primaryButtonClass, ShownOnce } from "../_components/ui";
 
 export function CreateTokenForm() {
   const router = useRouter();
@@ -60,20 +60,5 @@ export function CreateTokenForm() {
 }
 
 export function RevokeTokenButton({ id, name }: { id: string; name: string }) {
-  const router = useRouter();
-  const [error, setError] = useState("");
-  return (
-    <span className="inline-flex flex-col items-end gap-1">
-      <ConfirmButton
-        label="Revoke"
-        confirmLabel={`Revoke “${name}”`}
-        onConfirm={async () => {
-          const result = await callSettingsApi("DELETE", `/api/settings/tokens/${encodeURIComponent(id)}`);
-          if (!result.ok) setError(result.message);
-          else router.refresh();
-        }}
-      />
-      {error ? <span role="alert" className="text-xs text-red-700">{error}</span> : null}
-    </span>
-  );
+  return <ConfirmDeleteButton label="Revoke" confirmLabel={`Revoke “${name}”`} path={`/api/settings/tokens/${encodeURIComponent(id)}`} />;
 }
