@@ -1,4 +1,4 @@
-import { challengeTitleText, trackTitleText } from "@/lib/catalogue/titles";
+import { shownTitleOf } from "@/lib/catalogue/titles";
 import { DISPLAY_IDENTITY_SQL } from "@/lib/learners/display-identity";
 import { TOTAL_CHALLENGES_SQL } from "@/lib/plays/rows";
 import { csvRecord, stableJson, type Cell } from "./csv";
@@ -8,8 +8,8 @@ import { csvRecord, stableJson, type Cell } from "./csv";
  * written are declared together, so the header and the data cannot drift apart. Queries select
  * the columns in this order with rows as arrays (see query.ts).
  *
- * In the SQL, `p` is the play (participant), `l` the learner, `li` its identity, `t` the track and `cp` the
- * challenge progress row.
+ * In the SQL, `p` is the play (participant), `l` the learner, `li` its identity, `t` the track, `cp` the
+ * challenge progress row, and `tc` / `cc` the track's and the challenge's catalogue rows (query.ts joins them).
  */
 
 export type ColumnKind = "text" | "integer" | "boolean" | "timestamp" | "json";
@@ -53,7 +53,7 @@ export const PROGRESS_COLUMNS: readonly Column[] = [
   integer("time_spent_seconds", "p.time_spent_seconds"),
   { name: "custom_parameters", sql: "p.custom_parameters", kind: "json" },
   // Issue 14: after the 21 columns above, in their order; the param_<key> columns follow.
-  text("track_title", trackTitleText("p.track_id")),
+  text("track_title", shownTitleOf("tc")),
 ];
 
 /** Where custom_parameters sits in a progress row; the param_<key> columns are read from it. */
@@ -74,8 +74,8 @@ export const CHALLENGE_COLUMNS: readonly Column[] = [
   integer("failed_attempts", "cp.failed_attempts"),
   { name: "skipped", sql: "cp.skipped", kind: "boolean" },
   integer("seconds_in_challenge", "cp.seconds_in_challenge"),
-  text("track_title", trackTitleText("p.track_id")),
-  text("challenge_title", challengeTitleText("p.track_id", "cp.challenge_id")),
+  text("track_title", shownTitleOf("tc")),
+  text("challenge_title", shownTitleOf("cc")),
 ];
 
 /** Where challenge_index sits: a LEFT JOIN gives a play without challenges one row with it null. */

@@ -1,4 +1,5 @@
 import { Prisma } from "@/lib/db/client";
+import { challengeCatalogueJoin, trackCatalogueJoin } from "@/lib/catalogue/titles";
 import { identityJoins } from "@/lib/learners/display-identity";
 import { playConditions, type PlaySelection } from "@/lib/plays/filter";
 import { CHALLENGE_COLUMNS, PLAY_SOURCE_SQL, PROGRESS_COLUMNS, selectExpression } from "./columns";
@@ -74,6 +75,7 @@ export function progressBatchQuery(selection: PlaySelection, cursor: ExportCurso
 FROM participant p
 ${Prisma.raw(identityJoins("p.user_id"))}
 LEFT JOIN track t ON t.id = p.track_id
+${Prisma.raw(trackCatalogueJoin("tc", "p.track_id"))}
 WHERE ${playConditions(selection)} AND ${afterCursor(cursor)}
 ORDER BY ${orderOf(cursor)}
 LIMIT ${limit}`);
@@ -96,5 +98,7 @@ SELECT ${CHALLENGE_SELECT}
 FROM page p
 LEFT JOIN track t ON t.id = p.track_id
 LEFT JOIN challenge_progress cp ON cp.participant_id = p.id
+${Prisma.raw(trackCatalogueJoin("tc", "p.track_id"))}
+${Prisma.raw(challengeCatalogueJoin("cc", "p.track_id", "cp.challenge_id"))}
 ORDER BY ${orderOf(cursor)}, cp.challenge_index`);
 }
