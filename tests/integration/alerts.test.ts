@@ -14,6 +14,7 @@ import { waitForProjection } from "../support/projection";
 import { signIn } from "../support/session";
 import { sendEvent, TEST_WEBHOOK_SECRET } from "../support/webhooks";
 import { adminClient, createUser, query, settingsClient, tableText, type SettingsClient } from "./admin-helpers";
+import { eventually as waitFor } from "../support/eventually";
 
 /**
  * Alert rules through the real app (npm start's path, CAIRN_WORKER=on) on a database of its own,
@@ -29,7 +30,6 @@ const PUBLIC_URL = "http://cairn.alerts.test";
 const FROM = "Cairn alerts <alerts@cairn.test>";
 const MINUTE = 60_000;
 const ago = (minutes: number) => new Date(Date.now() - minutes * MINUTE);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------
 // The receiving ends
@@ -130,16 +130,9 @@ let token: string;
 
 const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => query<T>(database.url, text, params);
 
-async function eventually<T>(read: () => Promise<T> | T, check: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-    await sleep(50);
-    last = await read();
-  }
-  return last;
-}
+// Waits up to 20 s unless told otherwise (the shared helper's default is 15 s).
+const eventually = <T>(read: () => Promise<T> | T, check: (value: T) => boolean, what: string, timeoutMs = 20_000) =>
+  waitFor(read, check, what, timeoutMs);
 
 /** Waits until the evaluation job has finished `count` more runs (it runs every second here). */
 async function evaluations(count: number): Promise<void> {

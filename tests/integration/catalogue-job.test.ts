@@ -4,6 +4,7 @@ import { createDatabase, dropDatabase, migrateDatabase, withClient } from "../su
 import { PlayBuilder } from "../support/events-factory";
 import { startFakeInstruqt, type FakeInstruqt } from "../support/fake-instruqt";
 import { waitForProjection } from "../support/projection";
+import { eventually } from "../support/eventually";
 
 /**
  * The `catalogue` job on the one queue, in-process over a database of its own on the real
@@ -38,16 +39,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
   withClient(database.url, async (client) => (await client.query(text, params)).rows as T[]);
 
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-    await sleep(50);
-    last = await read();
-  }
-  return last;
-}
 
 interface JobRow {
   status: string;

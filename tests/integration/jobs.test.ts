@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, dropDatabase, migrateDatabase, withClient } from "../support/database";
+import { eventually } from "../support/eventually";
 
 /**
  * The one job queue (lib/jobs) on a database of its own on the real PostgreSQL: enqueue semantics,
@@ -32,16 +33,6 @@ interface Row {
 }
 const row = async (kind: string, key: string) => (await sql<Row>("SELECT * FROM job WHERE kind = $1 AND key = $2", [kind, key]))[0];
 
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-    await sleep(50);
-    last = await read();
-  }
-  return last;
-}
 
 const enqueue = (spec: import("@/lib/jobs/queue").EnqueueSpec) => lib.queue.enqueueJob(lib.db.db(), spec);
 
