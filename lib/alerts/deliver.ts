@@ -1,6 +1,7 @@
 import nodemailer from "nodemailer";
 import SMTPTransport from "nodemailer/lib/smtp-transport";
 import { Webhook } from "svix";
+import { parseRetryAfter } from "@/lib/instruqt/graphql";
 
 /**
  * Sending one notification: a signed webhook POST or an e-mail. Each call is bounded in time
@@ -61,15 +62,6 @@ async function snippet(response: Response): Promise<string> {
   return text.replace(/\s+/g, " ").trim();
 }
 
-function retryAfterMs(response: Response): number | null {
-  const header = response.headers.get("retry-after");
-  if (!header) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
-}
-
 const reason = (error: unknown): string => {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : null;
   return cause ?? (error instanceof Error ? error.message : String(error));
@@ -112,7 +104,7 @@ export async function sendWebhook(delivery: WebhookDelivery): Promise<{ status: 
     return { status: response.status, ms };
   }
   const text = await snippet(response);
-  throw new DeliveryError(`the receiver answered HTTP ${response.status}${text ? `: ${text}` : ""}`, response.status === 429 ? retryAfterMs(response) : null);
+  throw new DeliveryError(`the receiver answered HTTP ${response.status}${text ? `: ${text}` : ""}`, response.status === 429 ? parseRetryAfter(response.headers.get("retry-after")) : null);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Webhook } from "svix";
 import { describe, expect, it } from "vitest";
-import { signedWebhookHeaders } from "@/lib/alerts/deliver";
+import { DeliveryError, sendWebhook, signedWebhookHeaders } from "@/lib/alerts/deliver";
 import { alertEmail, alertSummary, dashboardBaseUrl, dashboardUrl, webhookPayload, type AlertFacts } from "@/lib/alerts/notification";
 import { alertDetail, challengeKeyOf, conditionHolds, matchBoard, matchRule, ruleScope, type RuleCondition } from "@/lib/alerts/rules";
 import type { LiveEntry } from "@/lib/live/board";
@@ -190,5 +192,28 @@ describe("notifications", () => {
     expect(() => new Webhook(secret).verify(body, headers)).not.toThrow();
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 8).toString("base64")}`).verify(body, headers)).toThrow();
     expect(() => new Webhook(secret).verify(body.replace("Ada", "Bob"), headers)).toThrow();
+  });
+});
+
+describe("a receiver's 429", () => {
+  async function refusedWith(retryAfter: string): Promise<DeliveryError> {
+    const server = createServer((_request, response) => response.writeHead(429, { "retry-after": retryAfter }).end("slow down"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const secret = `whsec_${Buffer.from("a".repeat(32)).toString("base64")}`;
+      const error = await sendWebhook({ url, secret, messageId: "msg_1", body: "{}", signal: new AbortController().signal }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DeliveryError);
+      return error as DeliveryError;
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  it("says when to come back, in seconds; a value that is neither seconds nor an HTTP date says nothing", async () => {
+    expect((await refusedWith("7")).retryAfterMs).toBe(7_000);
+    expect((await refusedWith("7")).message).toBe("the receiver answered HTTP 429: slow down");
+    expect((await refusedWith("-3")).retryAfterMs).toBeNull();
+    expect((await refusedWith("1.5")).retryAfterMs).toBeNull();
   });
 });
