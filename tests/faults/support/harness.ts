@@ -12,12 +12,13 @@ import { Cluster } from "./cluster";
 
 export const FAULT_AUTH_SECRET = "fault-test-auth-secret-0123456789abcdef0123";
 
-export function startAppOn(cluster: Cluster): Promise<AppServer> {
+export function startAppOn(cluster: Cluster, env: Record<string, string> = {}): Promise<AppServer> {
   return startApp({
     DATABASE_URL: cluster.url,
     NEXTAUTH_SECRET: FAULT_AUTH_SECRET,
     INSTRUQT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     CAIRN_WORKER: "projector",
+    ...env,
   });
 }
 
