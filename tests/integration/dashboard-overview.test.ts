@@ -16,6 +16,7 @@ process.env.DATABASE_URL = inject("databaseUrl");
 const baseUrl = inject("baseUrl");
 const databaseUrl = inject("databaseUrl");
 const { overview, recentActivity, eventsPerDay } = await import("@/lib/dashboard/overview");
+const { trackSummaries } = await import("@/lib/dashboard/tracks");
 const { db } = await import("@/lib/db/client");
 
 const TRACK = "dov_track";
@@ -153,6 +154,25 @@ describe("overview", () => {
     );
     const recent = await recentActivity(1_000);
     expect(recent.find((e) => e.userId === "dov_uA")?.learnerName).toBe("Ada Lovelace");
+  });
+
+  it("gives a track without a completed play its counts and no median", async () => {
+    const open = new PlayBuilder({
+      participantId: "dov_pC",
+      userId: "dov_uC",
+      trackId: "dov_track_open",
+      trackSlug: "dash-overview-open",
+      challengeIds: ["dov_c0"],
+      start: minutesAgo(3),
+      svixPrefix: "msg_dov_pC_",
+    })
+      .trackStarted()
+      .after(60).challengeStarted(0);
+    await deliver(baseUrl, open.build());
+    const track = (await trackSummaries()).find((t) => t.id === "dov_track_open");
+    expect(track).toMatchObject({ plays: 1, completions: 0, started: 0, inProgress: 1, stopped: 0, completionRate: 0, medianCompletionSeconds: null });
+    // The completed track keeps its median beside it.
+    expect((await trackSummaries()).find((t) => t.id === TRACK)?.medianCompletionSeconds).toBe(600);
   });
 
   it("zero-fills days without events", async () => {
