@@ -11,14 +11,16 @@
 //   4. Serve: production (`next build` when the build is missing or older than the sources, then
 //      scripts/server.ts — the webhook on node:http, everything else through Next), or `next dev`
 //      with --dev. Further arguments are passed to `next dev`.
-//      While it runs, its URL is in $CAIRN_DATA_DIR/embedded-database-url (for user:create).
+//      While it runs, its URL is in $CAIRN_DATA_DIR/embedded-database-url (for user:create), and
+//      this process vacuums it as autovacuum would (PGlite has no autovacuum; ./lib/embedded-vacuum.ts).
 //   5. Shutdown: SIGINT/SIGTERM/SIGHUP are forwarded to Next; once it has exited, the embedded
 //      database is closed cleanly (PGlite must be closed to leave a consistent cluster on disk).
 //      Exits with Next's exit code; if Next dies on its own, exits non-zero.
 //
 // Environment read here (the app reads its own configuration through lib/env.ts):
-//   DATABASE_URL, CAIRN_DATA_DIR, CAIRN_EMBEDDED_DB_PORT, CAIRN_SKIP_MIGRATE, NEXTAUTH_SECRET,
-//   DATABASE_POOL_SIZE (to size the embedded server), PORT (3000), HOSTNAME (0.0.0.0).
+//   DATABASE_URL, CAIRN_DATA_DIR, CAIRN_EMBEDDED_DB_PORT, CAIRN_EMBEDDED_VACUUM_SECONDS (60),
+//   CAIRN_SKIP_MIGRATE, NEXTAUTH_SECRET, DATABASE_POOL_SIZE (to size the embedded server),
+//   PORT (3000), HOSTNAME (0.0.0.0).
 //
 // Runs under tsx (`node --import tsx scripts/start.ts`, which is what `npm start` does). No other
 // Node flags are required (scripts/lib/migrations.ts loads the wasm engine itself).
@@ -31,6 +33,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_MAX_CONNECTIONS, EmbeddedDatabaseError, startEmbeddedDatabase, type EmbeddedDatabase } from "./lib/embedded-db.ts";
+import { startEmbeddedVacuum } from "./lib/embedded-vacuum.ts";
 import { MigrationError, applyMigrations } from "./lib/migrations.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -59,6 +62,8 @@ interface Config {
   hostname: string;
   databaseUrl: string | null;
   embeddedPort: number;
+  /** Between two maintenance passes over the embedded database. */
+  embeddedVacuumMs: number;
   maxConnections: number;
   skipMigrate: boolean;
 }
@@ -79,6 +84,12 @@ function readConfig(argv: string[]): Config {
     }
   }
 
+  // PostgreSQL's autovacuum_naptime is 60 s: the same rhythm by default.
+  const vacuumSeconds = process.env.CAIRN_EMBEDDED_VACUUM_SECONDS || "60";
+  if (!/^\d+$/.test(vacuumSeconds) || Number(vacuumSeconds) < 1 || Number(vacuumSeconds) > 86_400) {
+    throw new StartError(`CAIRN_EMBEDDED_VACUUM_SECONDS must be a whole number of seconds from 1 to 86400, not "${vacuumSeconds}".`);
+  }
+
   // The embedded server must accept at least the app's whole pool plus a few connections for
   // migrations and tooling; an over-full server refuses connections outright.
   const poolSize = Number.parseInt(process.env.DATABASE_POOL_SIZE ?? "", 10);
@@ -94,6 +105,7 @@ function readConfig(argv: string[]): Config {
     hostname: process.env.HOSTNAME || "0.0.0.0",
     databaseUrl: process.env.DATABASE_URL || null,
     embeddedPort,
+    embeddedVacuumMs: Number(vacuumSeconds) * 1000,
     maxConnections,
     skipMigrate: ["1", "true", "yes"].includes(String(process.env.CAIRN_SKIP_MIGRATE ?? "").toLowerCase()),
   };
@@ -179,6 +191,7 @@ let child: ChildProcess | null = null; // the running `next build|dev` or server
 let shutdownSignal: NodeJS.Signals | null = null; // set once a signal asked us to stop
 let exiting = false;
 let publishedUrlFile: string | null = null; // $CAIRN_DATA_DIR/embedded-database-url while the embedded database runs
+let embeddedVacuum: { stop: () => Promise<void> } | null = null; // while the embedded database runs
 
 /**
  * Tells other processes on this machine (`npm run user:create`) where the running embedded
@@ -201,6 +214,9 @@ async function exit(code: number): Promise<void> {
   exiting = true;
   if (!embedded && embeddedStarting) embedded = await embeddedStarting.catch(() => null);
   unpublishEmbeddedUrl();
+  // A pass in progress ends before the database closes, but a stuck one does not hold up the exit.
+  if (embeddedVacuum) await Promise.race([embeddedVacuum.stop(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+  embeddedVacuum = null;
   if (embedded) {
     const db = embedded;
     embedded = null;
@@ -318,6 +334,7 @@ async function main(): Promise<void> {
     await applyMigrations({ connectionString: databaseUrl, log });
   }
   if (shutdownSignal) return;
+  if (embedded) embeddedVacuum = startEmbeddedVacuum({ connectionString: databaseUrl, intervalMs: config.embeddedVacuumMs, log: warn });
 
   // 3. Secret
   const auth = resolveAuthSecret(config.dataDir, Boolean(embedded));

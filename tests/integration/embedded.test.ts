@@ -30,6 +30,8 @@ describe("embedded database (npm start without DATABASE_URL)", () => {
       CAIRN_ADMIN_EMAIL: undefined,
       CAIRN_ADMIN_PASSWORD: undefined,
       CAIRN_WORKER: "projector",
+      // PGlite has no autovacuum: npm start runs its passes, here every second.
+      CAIRN_EMBEDDED_VACUUM_SECONDS: "1",
     });
 
   /** The closing block, once printed: it follows start-up seeding, which may finish after /api/health answers. */
@@ -106,5 +108,31 @@ describe("embedded database (npm start without DATABASE_URL)", () => {
     expect(restarted).toContain("an admin account exists already");
     expect(restarted).not.toContain("Password:");
     expect(restarted).toMatch(/Signing secret: set \(1 active; INSTRUQT_WEBHOOK_SECRET was seeded on an earlier start/);
+  });
+
+  it("vacuums the embedded database while it runs, as autovacuum would", async () => {
+    const deadRows = () =>
+      withClient(embeddedUrl(), async (client) => {
+        await client.query("SELECT pg_stat_force_next_flush()");
+        const { rows } = await client.query<{ dead: string; vacuumed: boolean }>(
+          "SELECT n_dead_tup AS dead, last_vacuum IS NOT NULL AS vacuumed FROM pg_stat_user_tables WHERE relname = 'vacuum_probe'",
+        );
+        return rows[0] ?? null;
+      });
+    // Rows rewritten twice, as projection batches rewrite plays.
+    await withClient(embeddedUrl(), async (client) => {
+      await client.query("CREATE TABLE vacuum_probe (id int PRIMARY KEY, status text)");
+      await client.query("INSERT INTO vacuum_probe SELECT g, 'started' FROM generate_series(1, 500) g");
+      await client.query("UPDATE vacuum_probe SET status = 'in_progress'");
+      await client.query("UPDATE vacuum_probe SET status = 'completed'");
+    });
+    const deadline = Date.now() + 30_000;
+    let seen = await deadRows();
+    while (!(seen?.vacuumed && Number(seen.dead) === 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      seen = await deadRows();
+    }
+    expect(seen).toEqual({ dead: "0", vacuumed: true });
+    await withClient(embeddedUrl(), (client) => client.query("DROP TABLE vacuum_probe"));
   });
 });
