@@ -13,6 +13,7 @@ import { wakeJobRunner } from "@/lib/jobs/runner";
 import { resolveTrackId } from "@/lib/plays/filter";
 import { ALERT_DELIVERY_KIND, ensureEvaluationJob } from "./evaluate";
 import { ALERT_KINDS, MAX_THRESHOLD, type AlertKind } from "./kinds";
+import { webhookUrlHint } from "./webhook-hint";
 
 /**
  * Alert rules as admins manage them (Settings → Alerts, /api/settings/alerts): validated input,
@@ -113,7 +114,8 @@ export interface AlertRuleView {
   threshold: number;
   track: string | null;
   invite: string | null;
-  webhook_url: string | null;
+  /** The webhook URL's origin and last characters ("https://hooks.slack.com/…x9Qz"); the URL is not shown again. */
+  webhook_url_hint: string | null;
   email: string | null;
   created_at: string;
 }
@@ -123,17 +125,14 @@ export function newSigningSecret(): string {
   return `whsec_${randomBytes(32).toString("base64")}`;
 }
 
-/**
- * What the audit log says about a destination: an e-mail address, and a webhook URL's origin only
- * — incoming-webhook URLs (Slack's among them) carry their credential in the path.
- */
-export function auditDetailsOf(rule: { kind: AlertKind; threshold: number; trackKey: string | null; inviteId: string | null; webhookUrl: string | null; email: string | null }): AlertRuleAuditDetails {
+/** What the audit log says about a destination: an e-mail address, and a webhook URL's origin only. */
+export function auditDetailsOf(rule: { kind: AlertKind; threshold: number; trackKey: string | null; inviteId: string | null; webhookUrlHint: string | null; email: string | null }): AlertRuleAuditDetails {
   return {
     kind: rule.kind,
     threshold: rule.threshold,
     track: rule.trackKey,
     invite: rule.inviteId,
-    webhook: rule.webhookUrl ? `${new URL(rule.webhookUrl).origin}/…` : null,
+    webhook: rule.webhookUrlHint ? `${new URL(rule.webhookUrlHint).origin}/…` : null,
     email: rule.email,
   };
 }
@@ -144,7 +143,7 @@ const ruleView = (row: {
   threshold: number;
   trackKey: string | null;
   inviteId: string | null;
-  webhookUrl: string | null;
+  webhookUrlHint: string | null;
   email: string | null;
   createdAt: Date;
 }): AlertRuleView => ({
@@ -153,12 +152,12 @@ const ruleView = (row: {
   threshold: row.threshold,
   track: row.trackKey,
   invite: row.inviteId,
-  webhook_url: row.webhookUrl,
+  webhook_url_hint: row.webhookUrlHint,
   email: row.email,
   created_at: row.createdAt.toISOString(),
 });
 
-const RULE_COLUMNS = { id: true, kind: true, threshold: true, trackKey: true, inviteId: true, webhookUrl: true, email: true, createdAt: true } as const;
+const RULE_COLUMNS = { id: true, kind: true, threshold: true, trackKey: true, inviteId: true, webhookUrlHint: true, email: true, createdAt: true } as const;
 
 /** Every rule, newest first; never its secret. */
 export async function listAlertRules(): Promise<AlertRuleView[]> {
@@ -187,12 +186,18 @@ export async function createAlertRule(actor: Actor, raw: unknown): Promise<{ id:
     trackKey: input.track,
     trackId,
     inviteId: input.invite,
-    webhookUrl: input.webhook_url,
+    webhookUrlHint: input.webhook_url === null ? null : webhookUrlHint(input.webhook_url),
     email: input.email,
   };
   const created = await db().$transaction(async (tx) => {
     const rule = await tx.alertRule.create({
-      data: { ...data, signingSecretCiphertext: encrypt(secret), createdById: actor.id, createdBy: actor.label },
+      data: {
+        ...data,
+        webhookUrlCiphertext: input.webhook_url === null ? null : encrypt(input.webhook_url),
+        signingSecretCiphertext: encrypt(secret),
+        createdById: actor.id,
+        createdBy: actor.label,
+      },
       select: { id: true },
     });
     await recordAudit(tx, actor, "alert.rule.create", `alert_rule:${rule.id}`, auditDetailsOf(data));
@@ -229,7 +234,7 @@ export interface NotificationView {
   alert_id: string;
   rule_id: string;
   channel: "webhook" | "email";
-  /** The webhook URL or e-mail address; null when the rule was deleted since. */
+  /** The e-mail address, or the webhook URL's hint; null when the rule was deleted since. */
   destination: string | null;
   status: "pending" | "running" | "done" | "failed";
   attempts: number;
@@ -260,7 +265,7 @@ export async function recentNotifications(limit = 50): Promise<NotificationView[
       run_at: Date;
       created_at: Date;
       updated_at: Date;
-      webhook_url: string | null;
+      webhook_url_hint: string | null;
       email: string | null;
       participant_id: string | null;
       kind: AlertKind | null;
@@ -268,7 +273,7 @@ export async function recentNotifications(limit = 50): Promise<NotificationView[
     }[]
   >`
     SELECT j.id, j.key, j.payload, j.status::text AS status, j.attempts, j.last_error, j.note, j.run_at, j.created_at, j.updated_at,
-           r.webhook_url, r.email, a.participant_id, a.kind::text AS kind, a.detail
+           r.webhook_url_hint, r.email, a.participant_id, a.kind::text AS kind, a.detail
     FROM (SELECT * FROM job WHERE kind = ${ALERT_DELIVERY_KIND} ORDER BY updated_at DESC, id DESC LIMIT ${limit}) j
     LEFT JOIN alert a ON a.id = (j.payload->>'alertId')::uuid
     LEFT JOIN alert_rule r ON r.id = (j.payload->>'ruleId')::uuid
@@ -280,7 +285,7 @@ export async function recentNotifications(limit = 50): Promise<NotificationView[
       alert_id: row.payload.alertId ?? row.key.split(":")[0]!,
       rule_id: row.payload.ruleId ?? "",
       channel,
-      destination: channel === "email" ? row.email : row.webhook_url,
+      destination: channel === "email" ? row.email : row.webhook_url_hint,
       status: row.status,
       attempts: row.attempts,
       last_error: row.last_error,

@@ -71,15 +71,16 @@ export async function pullEvaluationForward(): Promise<number> {
 }
 
 interface RuleRow extends RuleCondition {
-  webhookUrl: string | null;
+  /** Whether the rule sends webhooks (the URL itself stays encrypted until a delivery sends one). */
+  hasWebhook: boolean;
   email: string | null;
 }
 
 async function loadRules(): Promise<RuleRow[]> {
   const rows = await db().alertRule.findMany({
-    select: { id: true, kind: true, threshold: true, trackId: true, trackKey: true, inviteId: true, webhookUrl: true, email: true },
+    select: { id: true, kind: true, threshold: true, trackId: true, trackKey: true, inviteId: true, webhookUrlHint: true, email: true },
   });
-  return rows.map((row) => ({ ...row, kind: row.kind as AlertKind }));
+  return rows.map(({ webhookUrlHint, ...row }) => ({ ...row, kind: row.kind as AlertKind, hasWebhook: webhookUrlHint !== null }));
 }
 
 export interface EvaluationResult {
@@ -143,7 +144,7 @@ export async function evaluateAlerts(options: { now?: Date } = {}): Promise<Eval
     for (const alert of opened) {
       const rule = byId.get(alert.rule_id);
       if (!rule) continue;
-      if (rule.webhookUrl) jobs.push({ key: deliveryKey(alert.id, "webhook"), payload: { alertId: alert.id, ruleId: rule.id, channel: "webhook" } });
+      if (rule.hasWebhook) jobs.push({ key: deliveryKey(alert.id, "webhook"), payload: { alertId: alert.id, ruleId: rule.id, channel: "webhook" } });
       if (rule.email) jobs.push({ key: deliveryKey(alert.id, "email"), payload: { alertId: alert.id, ruleId: rule.id, channel: "email" } });
     }
     const deliveries = await enqueueJobs(tx, ALERT_DELIVERY_KIND, jobs);

@@ -88,7 +88,7 @@ interface DeliveryTarget {
   kind: AlertKind;
   detail: string;
   facts: LivePlay;
-  webhook_url: string | null;
+  webhook_url_ciphertext: string | null;
   email: string | null;
   signing_secret_ciphertext: string;
   learner_first_name: string | null;
@@ -100,7 +100,7 @@ interface DeliveryTarget {
 async function loadTarget(alertId: string): Promise<DeliveryTarget | null> {
   const rows = await db().$queryRaw<DeliveryTarget[]>`
     SELECT a.id::text AS alert_id, a.rule_id::text AS rule_id, a.kind::text AS kind, a.detail, a.facts,
-           r.webhook_url, r.email, r.signing_secret_ciphertext,
+           r.webhook_url_ciphertext, r.email, r.signing_secret_ciphertext,
            ${Prisma.raw(DISPLAY_IDENTITY_SQL.firstName)} AS learner_first_name, ${Prisma.raw(DISPLAY_IDENTITY_SQL.lastName)} AS learner_last_name,
            ${Prisma.raw(DISPLAY_IDENTITY_SQL.email)} AS learner_email
     FROM alert a JOIN alert_rule r ON r.id = a.rule_id
@@ -131,9 +131,9 @@ export function alertDeliveryHandler(options: DeliveryHandlerOptions = {}): JobH
       const { CAIRN_SMTP_URL, CAIRN_ALERT_FROM } = env();
       const baseUrl = dashboardBaseUrl(env());
       if (channel === "webhook") {
-        if (!target.webhook_url) return { note: "not sent: the rule has no webhook URL" };
+        if (!target.webhook_url_ciphertext) return { note: "not sent: the rule has no webhook URL" };
         const { status, ms } = await sendWebhook({
-          url: target.webhook_url,
+          url: decrypt(target.webhook_url_ciphertext),
           secret: decrypt(target.signing_secret_ciphertext),
           messageId: `msg_${alertId}`,
           body: JSON.stringify(webhookPayload(facts, baseUrl)),

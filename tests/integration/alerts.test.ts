@@ -453,7 +453,7 @@ describe("notifications", () => {
     expect(at("/flaky")).toHaveLength(2);
 
     const listed = await admin.get<{ notifications: { rule_id: string; status: string; attempts: number; channel: string; destination: string }[] }>("/api/settings/alerts");
-    expect(listed.body.notifications.find((n) => n.rule_id === rule.id)).toMatchObject({ status: "done", attempts: 2, channel: "webhook", destination: `${receiverUrl}/flaky` });
+    expect(listed.body.notifications.find((n) => n.rule_id === rule.id)).toMatchObject({ status: "done", attempts: 2, channel: "webhook", destination: `${receiverUrl}/…laky` });
   });
 
   it("a receiver that hangs delays neither projection nor other receivers' notifications", async () => {
@@ -483,8 +483,10 @@ describe("notifications", () => {
     expect(listed.body.notifications.find((n) => n.rule_id === hangRule.id)).toMatchObject({ last_error: expect.stringMatching(/no answer within 10 s/) });
   });
 
-  it("lists the rules without their secrets, and shows open alerts to instructors, who acknowledge them", async () => {
-    const listed = await admin.get<{ rules: Record<string, unknown>[] }>("/api/settings/alerts");
+  it("lists the rules without their secrets or webhook URLs, and shows open alerts to instructors, who acknowledge them", async () => {
+    const listed = await admin.get<{ rules: Record<string, unknown>[]; notifications: { rule_id: string; channel: string; destination: string | null }[] }>(
+      "/api/settings/alerts",
+    );
     expect(listed.status).toBe(200);
     const text = JSON.stringify(listed.body);
     for (const secret of [stuckRule.signing_secret, failingRule.signing_secret, sandboxRule.signing_secret]) expect(text).not.toContain(secret);
@@ -497,13 +499,21 @@ describe("notifications", () => {
       threshold: 1,
       track: "alerts-stuck",
       invite: null,
-      webhook_url: `${receiverUrl}/ok/stuck`,
+      // The URL's origin and last four characters: incoming-webhook URLs are credentials.
+      webhook_url_hint: `${receiverUrl}/…tuck`,
       email: "stuck@alerts.test",
       created_at: expect.any(String),
     });
+    expect(text).not.toContain("/ok/stuck");
+    const webhookNotification = listed.body.notifications.find((n) => n.rule_id === stuckRule.id && n.channel === "webhook");
+    expect(webhookNotification?.destination).toBe(`${receiverUrl}/…tuck`);
     expect(listed.body.rules.find((rule) => rule.id === sandboxRule.id)).toMatchObject({ kind: "sandbox_failed", threshold: 1, invite: "al_inv_sandbox" });
-    // Stored encrypted too: the secret appears nowhere in the database.
-    for (const table of ["alert_rule", "audit_log", "job", "alert"]) expect(await tableText(database.url, table)).not.toContain(stuckRule.signing_secret);
+    // Stored encrypted too: neither the secret nor the webhook URL's path appears in the database.
+    for (const table of ["alert_rule", "audit_log", "job", "alert"]) {
+      const stored = await tableText(database.url, table);
+      expect(stored).not.toContain(stuckRule.signing_secret);
+      expect(stored).not.toContain("/ok/stuck");
+    }
 
     type Open = { count: number; alerts: { id: string; participant_id: string; kind: string; detail: string; challenge_number: number | null }[] };
     const open = await instructor.get<Open>("/api/alerts");

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { DeliveryError, sendWebhook, signedWebhookHeaders } from "@/lib/alerts/deliver";
 import { alertEmail, alertSummary, dashboardBaseUrl, dashboardUrl, webhookPayload, type AlertFacts } from "@/lib/alerts/notification";
 import { alertDetail, challengeKeyOf, conditionHolds, matchBoard, matchRule, ruleScope, type RuleCondition } from "@/lib/alerts/rules";
+import { webhookUrlHint } from "@/lib/alerts/webhook-hint";
 import type { LiveEntry } from "@/lib/live/board";
 import type { LivePlay } from "@/lib/live/play";
 
@@ -215,5 +216,21 @@ describe("a receiver's 429", () => {
     expect((await refusedWith("7")).message).toBe("the receiver answered HTTP 429: slow down");
     expect((await refusedWith("-3")).retryAfterMs).toBeNull();
     expect((await refusedWith("1.5")).retryAfterMs).toBeNull();
+  });
+});
+
+describe("what admins see of a stored webhook URL", () => {
+  it("keeps the origin and the last four characters of the path and query", () => {
+    expect(webhookUrlHint("https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXx9Qz")).toBe("https://hooks.slack.com/…x9Qz");
+    expect(webhookUrlHint("http://127.0.0.1:8080/hook?token=abcdef123")).toBe("http://127.0.0.1:8080/…f123");
+  });
+
+  it("shows a short path whole: there is nothing in it to hide", () => {
+    expect(webhookUrlHint("https://alerts.example")).toBe("https://alerts.example/");
+    expect(webhookUrlHint("https://alerts.example/in")).toBe("https://alerts.example/in");
+  });
+
+  it("is itself a URL whose origin the audit log can read", () => {
+    expect(new URL(webhookUrlHint("https://hooks.slack.com/services/T/B/secret")).origin).toBe("https://hooks.slack.com");
   });
 });

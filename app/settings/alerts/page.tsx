@@ -88,7 +88,11 @@ export default async function AlertSettingsPage() {
                       )}
                     </td>
                     <td data-label="Send to" className="max-w-xs break-all py-2 pr-4">
-                      {rule.webhook_url ? <span className="block font-mono text-xs">{rule.webhook_url}</span> : null}
+                      {rule.webhook_url_hint ? (
+                        <span className="block font-mono text-xs" title="The URL is stored encrypted: only its origin and last characters are shown">
+                          {rule.webhook_url_hint}
+                        </span>
+                      ) : null}
                       {rule.email ? <span className="block">{rule.email}</span> : null}
                     </td>
                     <td data-label="Created" className="py-2 pr-4">
