@@ -240,8 +240,12 @@ describe("the queue", () => {
     expect(await sql("SELECT status, attempts FROM job WHERE kind = 'enrichment' AND key = $1", [failedInvite])).toEqual([{ status: "pending", attempts: 0 }]);
 
     const claimedInvite = `inv_${uid()}`;
-    await sendEvent(baseUrl, { type: "invite.claimed", invite_id: claimedInvite, user_id: `u_${uid()}`, timestamp: new Date().toISOString() });
+    expect((await sendEvent(baseUrl, { type: "invite.claimed", invite_id: claimedInvite, user_id: `u_${uid()}`, timestamp: new Date().toISOString() })).status).toBe(201);
+    // The projector queues the invite's job after the acknowledgement: wait for it, or the UPDATE
+    // below finds nothing and the job appears after the rerun has counted.
+    await waitForProjection(databaseUrl);
     await sql("UPDATE job SET status = 'done' WHERE kind = 'enrichment' AND key = $1", [claimedInvite]);
+    expect(await sql("SELECT status FROM job WHERE kind = 'enrichment' AND key = $1", [claimedInvite])).toEqual([{ status: "done" }]);
     const rerun = await (await send(asAdmin, `${api}/jobs`, "POST", { action: "rerun" })).json();
     const n = (await sql<{ n: number }>("SELECT count(*)::int AS n FROM job WHERE kind = 'enrichment'"))[0]!.n;
     expect(rerun.jobs).toBe(n);
