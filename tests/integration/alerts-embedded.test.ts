@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { Webhook } from "svix";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startApp, type AppServer } from "../support/app-server";
-import { withClient } from "../support/database";
+import { embeddedDatabaseUrl, withClient } from "../support/database";
 import { PlayBuilder } from "../support/events-factory";
 import { eventually } from "../support/eventually";
 import { sendEvent, TEST_WEBHOOK_SECRET } from "../support/webhooks";
@@ -30,7 +30,7 @@ let receiverUrl: string;
 const received: { headers: Record<string, string>; body: string }[] = [];
 
 const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
-  withClient(`postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`, async (client) => (await client.query(text, params)).rows as T[]);
+  withClient(embeddedDatabaseUrl(dbPort), async (client) => (await client.query(text, params)).rows as T[]);
 
 beforeAll(async () => {
   receiver = createServer((request, response) => {

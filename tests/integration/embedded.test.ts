@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startApp, type AppServer } from "../support/app-server";
-import { withClient } from "../support/database";
+import { embeddedDatabaseUrl, withClient } from "../support/database";
 import { signIn } from "../support/session";
 import { sendEvent, TEST_WEBHOOK_SECRET } from "../support/webhooks";
 import { waitForProjectionAt } from "../support/projection";
@@ -46,7 +46,7 @@ describe("embedded database (npm start without DATABASE_URL)", () => {
     }
   };
 
-  const embeddedUrl = () => `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`;
+  const embeddedUrl = () => embeddedDatabaseUrl(dbPort);
 
   beforeAll(async () => {
     dbPort = await freePort();

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startApp, type AppServer } from "../support/app-server";
-import { withClient } from "../support/database";
+import { embeddedDatabaseUrl, withClient } from "../support/database";
 import { startFakeInstruqt, type FakeInstruqt } from "../support/fake-instruqt";
 import { signIn, withSession } from "../support/session";
 import { sendEvent, TEST_WEBHOOK_SECRET } from "../support/webhooks";
@@ -21,7 +21,7 @@ let fake: FakeInstruqt;
 let dbPort: number;
 
 const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
-  withClient(`postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`, async (client) => (await client.query(text, params)).rows as T[]);
+  withClient(embeddedDatabaseUrl(dbPort), async (client) => (await client.query(text, params)).rows as T[]);
 
 async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startApp, type AppServer } from "../support/app-server";
-import { withClient } from "../support/database";
+import { embeddedDatabaseUrl, withClient } from "../support/database";
 import { PlayBuilder } from "../support/events-factory";
 import { TEST_ADMIN } from "../support/integration-setup";
 import { waitForProjectionAt } from "../support/projection";
@@ -27,7 +27,7 @@ describe("exports on the embedded database", () => {
   let app: AppServer | undefined;
   let dbPort: number;
   let session: ReturnType<typeof withSession>;
-  const embeddedUrl = () => `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`;
+  const embeddedUrl = () => embeddedDatabaseUrl(dbPort);
 
   beforeAll(async () => {
     dbPort = await freePort();

@@ -17,6 +17,11 @@ export function databaseUrlFor(name: string): string {
   return url.toString();
 }
 
+/** Where `npm start` serves its embedded database when CAIRN_EMBEDDED_DB_PORT is `port` (PGlite ignores user and database). */
+export function embeddedDatabaseUrl(port: number): string {
+  return `postgresql://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+}
+
 export async function createDatabase(prefix = "cairn_test"): Promise<{ name: string; url: string }> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
