@@ -5,6 +5,7 @@ import { startApp, type AppServer } from "../support/app-server";
 import { createDatabase, dropDatabase, withClient } from "../support/database";
 import { startFakeInstruqt, type FakeInstruqt } from "../support/fake-instruqt";
 import { sendEvent, TEST_WEBHOOK_SECRET } from "../support/webhooks";
+import { eventually as waitFor } from "../support/eventually";
 
 /**
  * The worker inside the real app (npm start's path, CAIRN_WORKER=on) over a database of its own:
@@ -15,7 +16,6 @@ import { sendEvent, TEST_WEBHOOK_SECRET } from "../support/webhooks";
 
 const LEASE_SECONDS = 5;
 const uid = () => randomUUID().slice(0, 8);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let database: { name: string; url: string };
 let fake: FakeInstruqt;
@@ -24,16 +24,9 @@ const apps: AppServer[] = [];
 const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
   withClient(database.url, async (client) => (await client.query(text, params)).rows as T[]);
 
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-    await sleep(100);
-    last = await read();
-  }
-  return last;
-}
+// Waits up to 30 s unless told otherwise (the shared helper's default is 15 s).
+const eventually = <T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 30_000) =>
+  waitFor(read, check, what, timeoutMs);
 
 interface JobRow {
   status: string;

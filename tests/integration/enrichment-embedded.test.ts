@@ -7,6 +7,7 @@ import { embeddedDatabaseUrl, withClient } from "../support/database";
 import { startFakeInstruqt, type FakeInstruqt } from "../support/fake-instruqt";
 import { signIn, withSession } from "../support/session";
 import { sendEvent, TEST_WEBHOOK_SECRET } from "../support/webhooks";
+import { eventually as waitFor } from "../support/eventually";
 
 /**
  * The queue's SQL (SKIP LOCKED claims, leases, intervals, the purge's advisory lock) on the
@@ -23,16 +24,9 @@ let dbPort: number;
 const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
   withClient(embeddedDatabaseUrl(dbPort), async (client) => (await client.query(text, params)).rows as T[]);
 
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    last = await read();
-  }
-  return last;
-}
+// Waits up to 30 s unless told otherwise (the shared helper's default is 15 s).
+const eventually = <T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 30_000) =>
+  waitFor(read, check, what, timeoutMs);
 
 beforeAll(async () => {
   fake = await startFakeInstruqt();

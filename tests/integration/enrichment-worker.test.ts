@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, dropDatabase, migrateDatabase, withClient } from "../support/database";
 import { waitForProjection } from "../support/projection";
 import { startFakeInstruqt, type FakeInstruqt } from "../support/fake-instruqt";
+import { eventually } from "../support/eventually";
 
 /**
  * The enrichment worker driven in-process over a database of its own on the real PostgreSQL,
@@ -37,16 +38,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
   withClient(database.url, async (client) => (await client.query(text, params)).rows as T[]);
 
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last, (_, v) => (typeof v === "bigint" ? String(v) : v))}`);
-    await sleep(50);
-    last = await read();
-  }
-  return last;
-}
 
 interface JobRow {
   invite_id: string;
